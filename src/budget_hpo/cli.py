@@ -1,0 +1,99 @@
+"""Console entry points: ``budget-hpo`` (the Hydra app) and ``budget-hpo-plan`` (no training).
+
+The Hydra task function only calls :func:`budget_hpo.trial.run_trial` and returns the objective.
+Before Hydra starts, group options named on the command line are checked against ``conf/`` so that
+a typo such as ``budget=3M`` is one line naming the key, the value and the allowed options.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from budget_hpo.errors import ConfigError, TrialFailed
+from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME, GROUPS, group_options
+from budget_hpo.schema import register_configs
+
+__all__ = ["check_group_overrides", "main", "plan_main"]
+
+log = logging.getLogger("budget_hpo")
+register_configs()
+
+
+def check_group_overrides(args: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` for ``group=option`` overrides naming an option not in ``conf/``.
+
+    Skipped when the search path is extended (``--config-dir``, ``hydra.searchpath``), where
+    options may live elsewhere; Hydra then reports unknown options itself.
+    """
+    if any(a.startswith(("--config-dir", "-cd", "hydra.searchpath")) for a in args):
+        return
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    candidates = [a for a in args if "=" in a and not a.startswith("-")]
+    try:
+        overrides = OverridesParser.create().parse_overrides(candidates)
+    except Exception:  # Hydra reports unparsable overrides itself
+        return
+    for override in overrides:
+        group = override.key_or_group
+        if group not in GROUPS or override.package is not None or override.is_delete():
+            continue
+        if override.is_sweep_override():
+            try:
+                values = list(override.sweep_string_iterator())
+            except Exception:
+                continue
+        else:
+            values = [override.get_value_element_as_str()]
+        allowed = group_options(group)
+        for value in values:
+            if value not in allowed:
+                raise ConfigError(group, value, " | ".join(allowed))
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
+def _app(cfg: DictConfig) -> float:
+    from budget_hpo.trial import run_trial
+
+    try:
+        result = run_trial(cfg, output_dir=HydraConfig.get().runtime.output_dir)
+    except (ConfigError, TrialFailed) as err:
+        if HydraConfig.get().mode == RunMode.RUN:  # one run: one line, non-zero exit
+            _fail(str(err))
+        raise  # in a sweep the sweeper records the failure
+    log.info("%s", result.summary())
+    return result.objective_value
+
+
+def _fail(message: str) -> None:
+    print(f"budget-hpo: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main() -> None:
+    """``budget-hpo``: one trial, or a sweep with ``-m``."""
+    try:
+        check_group_overrides(sys.argv[1:])
+    except ConfigError as err:
+        _fail(str(err))
+    _app()
+
+
+def plan_main() -> None:
+    """``budget-hpo-plan``: print the forced configs with exact parameter counts; train nothing."""
+    from budget_hpo.plan import run_plan
+
+    args = sys.argv[1:]
+    try:
+        check_group_overrides(args)
+        table = run_plan(args)
+    except ConfigError as err:
+        _fail(str(err))
+    print(table)

@@ -1,0 +1,92 @@
+"""Time-ordered splits and scores: direction AUC of a forecast, and the naive and linear baselines.
+
+The panel's last ``test_size`` steps are the test split, the ``val_size`` steps before them the
+validation split, everything earlier is training data. An evaluation *origin* ``c`` is the last
+observed step of a forecast; its targets are steps ``c+1..c+h``. An origin belongs to a split when
+all its targets lie inside it (origins whose targets straddle two splits are dropped). The label of
+(series, origin) is "the realised change over the horizon exceeds the threshold"; the model's score
+is its forecast of that change. Baselines are fitted on the training split only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import Ridge
+from sklearn.metrics import roc_auc_score
+
+from budget_hpo.errors import ConfigError
+
+__all__ = ["Splits", "direction_auc", "horizon_change", "linear_scores", "make_splits", "naive_scores"]
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Where each split starts and which origins it scores (indices into the trimmed panel)."""
+
+    length: int  # steps kept (the tail that fits no whole evaluation step is trimmed)
+    train_end: int  # training uses steps [0, train_end)
+    val_end: int  # validation targets lie in [train_end, val_end); test targets in [val_end, length)
+    step: int  # steps between origins
+    n_windows: int  # forecast origins handed to neuralforecast
+    val_origins: np.ndarray
+    test_origins: np.ndarray
+
+    @property
+    def eval_size(self) -> int:
+        """Steps after ``train_end``: neuralforecast's ``test_size`` for its cross-validation."""
+        return self.length - self.train_end
+
+
+def make_splits(length: int, horizon: int, val_size: int, test_size: int, step: int) -> Splits:
+    """Lay out the splits and the origins; pure, so it is tested without a model."""
+    span = val_size + test_size
+    trim = (span - horizon) % step
+    kept = length - trim  # neuralforecast's last window ends at the last step kept
+    train_end = length - span
+    n_windows = (span - trim - horizon) // step + 1
+    origins = train_end - 1 + step * np.arange(n_windows)
+    val_end = train_end + val_size
+    val = origins[origins + horizon < val_end]
+    test = origins[origins + 1 >= val_end]
+    return Splits(kept, train_end, val_end, step, int(n_windows), val, test)
+
+
+def horizon_change(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """Realised change over the horizon, ``sum(values[c+1 .. c+h])``, shape [origins, series]."""
+    csum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
+    return csum[origins + 1 + horizon] - csum[origins + 1]
+
+
+def naive_scores(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """The naive forecast of the change: the last ``horizon`` steps' change continues."""
+    return horizon_change(values, origins - horizon, horizon)
+
+
+def _lag_features(values: np.ndarray, origins: np.ndarray, lags: int) -> np.ndarray:
+    return np.stack([values[c - lags + 1 : c + 1].reshape(-1) for c in origins])
+
+
+def linear_scores(
+    values: np.ndarray, splits: Splits, horizon: int, origins: np.ndarray, lags: int = 4
+) -> np.ndarray:
+    """Ridge on the last ``lags`` steps of every series, fitted on training-split targets only."""
+    fit_origins = np.arange(lags - 1, splits.train_end - horizon)
+    model = Ridge(alpha=1.0).fit(
+        _lag_features(values, fit_origins, lags), horizon_change(values, fit_origins, horizon)
+    )
+    return np.asarray(model.predict(_lag_features(values, origins, lags)))
+
+
+def direction_auc(realised: np.ndarray, score: np.ndarray, threshold: float) -> float:
+    """ROC AUC of ``score`` for the label ``realised > threshold`` over all (origin, series)."""
+    labels = (np.asarray(realised) > threshold).reshape(-1)
+    if labels.all() or not labels.any():
+        raise ConfigError(
+            "objective.threshold",
+            threshold,
+            "a value that splits the realised changes into two classes "
+            f"(all {labels.size} labels are {bool(labels[0])})",
+        )
+    return float(roc_auc_score(labels, np.asarray(score).reshape(-1)))

@@ -1,0 +1,136 @@
+"""The model group: build a neuralforecast transformer from an architecture and a config.
+
+neuralforecast is imported lazily (it takes seconds and pulls in Ray); building on the ``meta``
+device allocates no weights, which is how exact parameter counts of 200M models are cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from budget_hpo.errors import ConfigError
+from budget_hpo.sizing import Architecture
+
+__all__ = ["MODELS", "LOSSES", "build_model", "count_parameters", "exact_parameter_count"]
+
+LOSSES = ("mse", "mae")
+
+
+def _itransformer(arch: Architecture, n_series: int) -> tuple[str, dict[str, Any]]:
+    return "iTransformer", {
+        "n_series": n_series,
+        "hidden_size": arch.d_model,
+        "e_layers": arch.n_layers,
+        "n_heads": arch.n_heads,
+        "d_ff": arch.d_ff,
+    }
+
+
+def _patchtst(arch: Architecture, n_series: int) -> tuple[str, dict[str, Any]]:
+    return "PatchTST", {
+        "hidden_size": arch.d_model,
+        "encoder_layers": arch.n_layers,
+        "n_heads": arch.n_heads,
+        "linear_hidden_size": arch.d_ff,
+    }
+
+
+# model.name -> (neuralforecast class name, architecture keyword arguments)
+MODELS: dict[str, Callable[[Architecture, int], tuple[str, dict[str, Any]]]] = {
+    "itransformer": _itransformer,
+    "patchtst": _patchtst,
+}
+
+
+def _loss(name: str) -> Any:
+    from neuralforecast.losses.pytorch import MAE, MSE
+
+    if name not in LOSSES:
+        raise ConfigError("model.loss", name, " | ".join(LOSSES))
+    return MSE() if name == "mse" else MAE()
+
+
+def quiet_lightning() -> None:
+    """Keep Lightning's per-trainer banners ("Seed set to", "GPU available") out of the logs."""
+    for name in ("pytorch_lightning", "lightning", "lightning_fabric", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=r".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
+
+
+def build_model(
+    cfg: DictConfig,
+    arch: Architecture,
+    n_series: int,
+    *,
+    callbacks: list[Any] | None = None,
+) -> Any:
+    """Instantiate the configured neuralforecast model with ``arch``, regularisation and trainer.
+
+    Weight decay is carried by AdamW; Lightning options pass through the model constructor.
+    Build it under ``torch.device("meta")`` to count parameters without allocating them.
+    """
+    import torch
+    from neuralforecast import models as nf_models
+
+    quiet_lightning()
+    name = str(cfg.model.name)
+    if name not in MODELS:
+        raise ConfigError("model", name, " | ".join(MODELS))
+    class_name, arch_kwargs = MODELS[name](arch, n_series)
+    extra = OmegaConf.to_container(cfg.model.kwargs, resolve=True)
+    assert isinstance(extra, dict)
+    reg, trainer = cfg.regularization, cfg.trainer
+    kwargs: dict[str, Any] = {
+        "h": int(cfg.data.horizon),
+        "input_size": int(cfg.model.input_size),
+        **arch_kwargs,
+        "dropout": float(reg.dropout),
+        "learning_rate": float(reg.lr),
+        "optimizer": torch.optim.AdamW,
+        "optimizer_kwargs": {"weight_decay": float(reg.weight_decay)},
+        "loss": _loss(str(cfg.model.loss)),
+        "max_steps": int(trainer.max_steps),
+        "windows_batch_size": int(cfg.model.batch_size),
+        "inference_windows_batch_size": 256,
+        "val_check_steps": int(trainer.max_steps),  # no validation split in training: scored after
+        "random_seed": int(cfg.seed),
+        "accelerator": str(trainer.accelerator),
+        "devices": int(trainer.devices),
+        "precision": str(trainer.precision),
+        "deterministic": bool(trainer.deterministic),
+        "enable_progress_bar": bool(trainer.progress_bar),
+        "enable_model_summary": False,
+        "enable_checkpointing": False,
+        "logger": False,
+        **({"callbacks": callbacks} if callbacks else {}),
+        **extra,
+    }
+    try:
+        model = getattr(nf_models, class_name)(**kwargs)
+    except TypeError as err:  # an unknown model.kwargs entry
+        raise ConfigError("model.kwargs", extra, f"keyword arguments of {class_name} ({err})") from err
+    if bool(trainer.fast_kernels) and str(trainer.accelerator) == "cpu":
+        from budget_hpo.kernels import use_fast_kernels
+
+        use_fast_kernels(model)
+    return model
+
+
+def count_parameters(model: Any) -> int:
+    """Exact number of parameters (works on ``meta`` tensors)."""
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def exact_parameter_count(cfg: DictConfig, arch: Architecture, n_series: int) -> int:
+    """Build the model on the ``meta`` device (no weights allocated) and count its parameters."""
+    import torch
+
+    with torch.device("meta"):
+        model = build_model(cfg, arch, n_series)
+    return count_parameters(model)

@@ -1,0 +1,28 @@
+"""Where the project's Hydra configs live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["CONFIG_DIR", "CONFIG_NAME", "GROUPS", "find_config_dir", "group_options"]
+
+CONFIG_NAME = "config"
+GROUPS = ("budget", "style", "regularization", "model", "data", "trainer", "objective", "forced")
+
+
+def find_config_dir() -> Path:
+    """``$BUDGET_HPO_CONFIG_DIR``, else the checkout's ``conf/`` (the package is installed editable)."""
+    env = os.environ.get("BUDGET_HPO_CONFIG_DIR")
+    if env:
+        return Path(env).resolve()
+    return (Path(__file__).resolve().parents[2] / "conf").resolve()
+
+
+CONFIG_DIR = find_config_dir()
+
+
+def group_options(group: str, config_dir: Path = CONFIG_DIR) -> list[str]:
+    """The option names of a config group: the YAML files in ``conf/<group>/``."""
+    folder = config_dir / group
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []

@@ -1,0 +1,109 @@
+"""``budget-hpo-plan``: compose every forced config, build each on the ``meta`` device, print a table.
+
+Nothing is trained and no weights are allocated; a config that fails to compose or build stops the
+plan with its id named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from budget_hpo.data import load_panel
+from budget_hpo.errors import ConfigError
+from budget_hpo.forced import ForcedTrial, forced_trials
+from budget_hpo.models import exact_parameter_count
+from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME
+from budget_hpo.validate import check_config
+
+__all__ = ["PlanRow", "format_plan", "plan_rows", "run_plan"]
+
+_FORCED_KEYS = ("budget", "style", "regularization")
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    trial: ForcedTrial
+    d_model: int
+    n_layers: int
+    n_heads: int
+    params_formula: int
+    params_exact: int
+    dropout: float
+    lr: float
+    weight_decay: float
+
+
+def _n_series(cfg: DictConfig) -> int:
+    if str(cfg.data.name) == "synthetic":
+        return int(cfg.data.generator.n_series)
+    return load_panel(cfg.data).n_series
+
+
+def plan_rows(overrides: Sequence[str]) -> list[PlanRow]:
+    """Compose and size every forced config under the user's ``overrides``."""
+    base = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in _FORCED_KEYS]
+    rows: list[PlanRow] = []
+    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name=CONFIG_NAME, overrides=base)
+        n_series = _n_series(cfg)
+        for trial in forced_trials(cfg.forced):
+            try:
+                one = compose(config_name=CONFIG_NAME, overrides=[*base, *trial.overrides()])
+                arch = check_config(one)
+                exact = exact_parameter_count(one, arch, n_series)
+            except Exception as err:
+                reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                raise ConfigError(
+                    f"forced config {trial.id}", " ".join(trial.overrides()), f"a config that composes and builds ({reason})"
+                ) from err
+            reg = one.regularization
+            rows.append(
+                PlanRow(
+                    trial,
+                    arch.d_model,
+                    arch.n_layers,
+                    arch.n_heads,
+                    arch.formula_params,
+                    exact,
+                    float(reg.dropout),
+                    float(reg.lr),
+                    float(reg.weight_decay),
+                )
+            )
+    return rows
+
+
+def format_plan(rows: Sequence[PlanRow]) -> str:
+    """A fixed-width table, one forced config a line, in enqueue order."""
+    header = (
+        "id", "budget", "style", "d_model", "n_layers", "n_heads",
+        "12·L·d²", "exact params", "exact/formula", "dropout", "lr", "weight_decay", "overrides",
+    )
+    body = [
+        (
+            r.trial.id, r.trial.budget, r.trial.style, str(r.d_model), str(r.n_layers),
+            str(r.n_heads), f"{r.params_formula:,}", f"{r.params_exact:,}",
+            f"{r.params_exact / r.params_formula:.3f}", f"{r.dropout:g}", f"{r.lr:g}",
+            f"{r.weight_decay:g}", " ".join(r.trial.overrides()),
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    right = {3, 4, 5, 6, 7, 8, 9, 10, 11}
+
+    def fmt(line: Sequence[str]) -> str:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
+
+
+def run_plan(overrides: Sequence[str]) -> str:
+    """The plan as text: the table plus a line on how many configs it holds."""
+    rows = plan_rows(overrides)
+    return f"{format_plan(rows)}\n{len(rows)} forced configs; none trained."

@@ -1,0 +1,139 @@
+"""Typed schema behind the YAML groups in ``conf/``: a misspelt or mistyped key fails at composition.
+
+Registered in Hydra's ConfigStore as ``base_config``; ``conf/config.yaml`` lists it first in its
+defaults, so every group file is merged onto these dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from budget_hpo.synthetic import SyntheticSpec
+
+__all__ = [
+    "ArchConfig",
+    "BudgetConfig",
+    "Config",
+    "DataConfig",
+    "ForcedConfig",
+    "ForcedEntry",
+    "ModelConfig",
+    "ObjectiveConfig",
+    "RegularizationConfig",
+    "StyleConfig",
+    "TrainerConfig",
+    "register_configs",
+]
+
+
+@dataclass
+class ArchConfig:
+    d_model: int = MISSING
+    n_layers: int = MISSING
+    n_heads: int = MISSING
+
+
+@dataclass
+class BudgetConfig:
+    name: str = MISSING
+    target_params: int = MISSING
+    shallow: ArchConfig = field(default_factory=ArchConfig)
+    deep: ArchConfig = field(default_factory=ArchConfig)
+
+
+@dataclass
+class StyleConfig:
+    name: str = MISSING
+
+
+@dataclass
+class RegularizationConfig:
+    name: str = "custom"
+    dropout: float = 0.5
+    lr: float = 1e-4
+    weight_decay: float = 1e-3
+
+
+@dataclass
+class ModelConfig:
+    name: str = MISSING
+    input_size: int = 64
+    batch_size: int = 32
+    ff_mult: int = 4
+    n_heads: Optional[int] = None
+    loss: str = "mse"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    name: str = MISSING
+    path: Optional[str] = None
+    format: str = "auto"
+    layout: str = "auto"
+    id_col: str = "unique_id"
+    time_col: str = "ds"
+    target_col: str = "y"
+    transform: str = "none"
+    nan_policy: str = "error"
+    horizon: int = 1
+    val_size: int = 200
+    test_size: int = 200
+    generator: SyntheticSpec = field(default_factory=SyntheticSpec)
+
+
+@dataclass
+class TrainerConfig:
+    accelerator: str = "cpu"
+    devices: int = 1
+    precision: str = "32-true"
+    max_steps: int = 300
+    eval_step: int = 1
+    num_threads: Optional[int] = None
+    fast_kernels: bool = True
+    progress_bar: bool = False
+    deterministic: bool = False
+
+
+@dataclass
+class ObjectiveConfig:
+    name: str = "auc"
+    direction: str = "maximize"
+    threshold: float = 0.0
+
+
+@dataclass
+class ForcedEntry:
+    id: str = MISSING
+    budget: str = MISSING
+    regularization: str = "default"
+    style: Optional[str] = None  # None: the file's `style` (the choice for G2–G4)
+
+
+@dataclass
+class ForcedConfig:
+    name: str = MISSING
+    style: str = "shallow"
+    configs: list[ForcedEntry] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    style: StyleConfig = field(default_factory=StyleConfig)
+    regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    forced: ForcedConfig = field(default_factory=ForcedConfig)
+
+
+def register_configs() -> None:
+    """Register the schema as ``base_config`` (idempotent)."""
+    ConfigStore.instance().store(name="base_config", node=Config)
