@@ -88,6 +88,7 @@ class DataConfig:
 
 @dataclass
 class TrainerConfig:
+    name: str = "custom"
     accelerator: str = "cpu"
     devices: int = 1
     precision: str = "32-true"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -128,9 +129,12 @@ def run_trial(cfg: DictConfig, output_dir: str | Path | None = None) -> TrialRes
     setup_time = time.perf_counter() - start
 
     cv_start = time.perf_counter()
-    cv = nf.cross_validation(
-        frame, n_windows=splits.n_windows, step_size=splits.step, refit=False, verbose=False
-    )
+    try:
+        cv = nf.cross_validation(
+            frame, n_windows=splits.n_windows, step_size=splits.step, refit=False, verbose=False
+        )
+    except Exception as err:
+        raise _as_trial_failure(err, cfg) from err
     cv_time = time.perf_counter() - cv_start
     fitted = nf.models[0]
     timer = next(cb for cb in fitted.trainer_kwargs["callbacks"] if isinstance(cb, Timer))
@@ -211,6 +215,16 @@ def run_trial(cfg: DictConfig, output_dir: str | Path | None = None) -> TrialRes
     if output_dir is not None:
         write_result(result, Path(output_dir) / "result.json")
     return result
+
+
+def _as_trial_failure(err: Exception, cfg: DictConfig) -> Exception:
+    """Name the failures a search expects (divergence, out of memory); pass others through."""
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    if re.search(r"\b(nan|inf)\b", text, flags=re.IGNORECASE):
+        return TrialFailed(f"training diverged: {text} (lr={cfg.regularization.lr})")
+    if "out of memory" in text.lower() or isinstance(err, MemoryError):
+        return TrialFailed(f"out of memory: {text}")
+    return err
 
 
 def write_result(result: TrialResult, path: Path) -> None:

@@ -1,0 +1,155 @@
+"""Every group option composes onto the typed schema; the forced configs and the plan are right."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from omegaconf.errors import ConfigKeyError
+
+from budget_hpo.forced import forced_trials
+from budget_hpo.paths import GROUPS, group_options
+from budget_hpo.plan import plan_rows, run_plan
+from budget_hpo.validate import check_config
+
+from .conftest import run_cli
+
+ALL_OPTIONS = [(g, o) for g in GROUPS for o in group_options(g)]
+
+
+def test_groups_hold_the_contracted_options():
+    assert group_options("budget") == ["750k", "2M", "20M", "200M"]
+    assert group_options("style") == ["deep", "shallow"]
+    assert set(group_options("regularization")) == {
+        "default", "dropout_low", "dropout_mid", "dropout_high", "lr_low", "lr_high", "wd_none", "wd_high",
+    }
+    assert set(group_options("model")) >= {"itransformer", "patchtst"}
+    assert set(group_options("data")) >= {"synthetic", "csv"}
+    assert set(group_options("trainer")) >= {"cpu", "gpu", "smoke"}
+    assert set(group_options("objective")) >= {"auc", "mae"}
+
+
+@pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
+def test_every_option_composes_and_validates(compose_cfg, group, option):
+    cfg = compose_cfg([f"{group}={option}"])
+    if group != "forced":
+        assert cfg[group].name == option
+    if group != "data" or option == "synthetic":
+        check_config(cfg)
+
+
+REGULARIZATION = {
+    "default": (0.5, 1e-4, 1e-3),
+    "dropout_low": (0.1, 1e-4, 1e-3),
+    "dropout_mid": (0.3, 1e-4, 1e-3),
+    "dropout_high": (0.7, 1e-4, 1e-3),
+    "lr_low": (0.5, 1e-5, 1e-3),
+    "lr_high": (0.5, 1e-3, 1e-3),
+    "wd_none": (0.5, 1e-4, 0.0),
+    "wd_high": (0.5, 1e-4, 1e-2),
+}
+
+
+@pytest.mark.parametrize(("option", "values"), REGULARIZATION.items())
+def test_regularization_options_hold_the_seed_values(compose_cfg, option, values):
+    reg = compose_cfg([f"regularization={option}"]).regularization
+    assert (reg.dropout, reg.lr, reg.weight_decay) == pytest.approx(values)
+
+
+def test_every_budget_style_regularization_combination_composes(compose_cfg):
+    for budget, style, reg in itertools.product(
+        group_options("budget"), group_options("style"), group_options("regularization")
+    ):
+        cfg = compose_cfg([f"budget={budget}", f"style={style}", f"regularization={reg}", "trainer=smoke"])
+        arch = check_config(cfg)
+        assert arch.d_model == cfg.budget[style].d_model
+        assert cfg.trainer.max_steps <= 5
+
+
+def test_single_keys_stay_overridable(compose_cfg):
+    cfg = compose_cfg(["regularization=lr_low", "regularization.dropout=0.2", "trainer.max_steps=7"])
+    assert (cfg.regularization.dropout, cfg.regularization.lr, cfg.trainer.max_steps) == (0.2, 1e-5, 7)
+
+
+def test_misspelt_key_fails_at_composition(compose_cfg):
+    with pytest.raises(Exception, match="dropuot"):
+        compose_cfg(["regularization.dropuot=0.2"])
+    with pytest.raises((ConfigKeyError, Exception)):
+        compose_cfg(["trainer.max_stepz=2"])
+
+
+def test_forced_configs_follow_the_seed_order_and_groups(compose_cfg):
+    trials = forced_trials(compose_cfg().forced)
+    assert len(trials) == 18
+    assert [t.group for t in trials] == ["G1"] * 8 + ["G2"] * 4 + ["G3"] * 3 + ["G4"] * 3
+    assert [(t.budget, t.style) for t in trials[:8]] == [
+        (b, s) for b in ("750k", "2M", "20M", "200M") for s in ("shallow", "deep")
+    ]
+    assert [(t.budget, t.regularization) for t in trials[8:]] == [
+        ("2M", "dropout_low"), ("2M", "dropout_mid"), ("2M", "dropout_high"), ("200M", "dropout_low"),
+        ("2M", "lr_low"), ("2M", "lr_high"), ("20M", "lr_low"),
+        ("2M", "wd_none"), ("2M", "wd_high"), ("200M", "wd_none"),
+    ]
+    assert {t.style for t in trials[8:]} == {"shallow"}  # the documented default for G2–G4
+
+
+def test_g2_to_g4_style_is_overridable(compose_cfg):
+    trials = forced_trials(compose_cfg(["forced.style=deep"]).forced)
+    assert {t.style for t in trials[8:]} == {"deep"}
+    assert [t.style for t in trials[:8]] == ["shallow", "deep"] * 4
+
+
+def test_budget_subset_keeps_only_those_forced_configs(compose_cfg):
+    trials = forced_trials(compose_cfg().forced, budgets=["2M", "20M"])
+    assert len(trials) == 2 + 2 + 3 + 2 + 1 + 2
+    assert {t.budget for t in trials} == {"2M", "20M"}
+
+
+def test_all_forced_configs_build_with_exact_counts_near_the_formula():
+    rows = plan_rows([])
+    assert [r.trial.id for r in rows] == [t.id for t in forced_trials_default()]
+    for row in rows:
+        assert 0.95 <= row.params_exact / row.params_formula <= 1.05, row.trial.id
+    first = rows[0]
+    assert (first.d_model, first.n_layers, first.n_heads, first.params_exact) == (192, 2, 4, 902_785)
+
+
+def forced_trials_default():
+    from hydra import compose, initialize_config_dir
+
+    from budget_hpo.paths import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
+        return forced_trials(compose(config_name="config").forced)
+
+
+def test_plan_command_prints_the_table(tmp_path):
+    proc = run_cli("budget-hpo-plan", [], cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    header = lines[0].split()
+    assert header[:6] == ["id", "budget", "style", "d_model", "n_layers", "n_heads"]
+    assert "exact" in lines[0] and "12·L·d²" in lines[0] and "weight_decay" in lines[0]
+    rows = [line.split() for line in lines[2:-1]]
+    assert len(rows) == 18
+    by_id = {r[0]: r for r in rows}
+    assert by_id["G1-200M-deep"][1:6] == ["200M", "deep", "768", "28", "16"]
+    assert by_id["G1-200M-deep"][6] == "198,180,864"
+    assert by_id["G3-lr-1e-5-20M"][10] == "1e-05"
+    assert by_id["G4-wd-1e-2-2M"][11] == "0.01"
+    assert re.search(r"18 forced configs; none trained", lines[-1])
+    assert not list(tmp_path.rglob("result.json"))  # nothing trained
+
+
+def test_plan_names_a_forced_config_that_fails_to_build(tmp_path):
+    # 5 heads divide none of the d_model values: the first forced config is named and it exits 2
+    proc = run_cli("budget-hpo-plan", ["model.n_heads=5"], cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "G1-750k-shallow" in proc.stderr and "n_heads" in proc.stderr
+
+
+def test_run_plan_text_mentions_every_id():
+    text = run_plan(["forced.style=deep"])
+    assert "G2-dropout-0.7-2M" in text and text.count("style=deep regularization=dropout") == 4
