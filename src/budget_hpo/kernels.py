@@ -24,8 +24,8 @@ class FastDropout(nn.Dropout):
             return x
         if self.p >= 1.0:
             return torch.zeros_like(x)
-        keep = torch.rand_like(x) >= self.p
-        return x * keep * (1.0 / (1.0 - self.p))
+        mask = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))  # 0 or 1/(1-p), no grad
+        return x * mask
 
 
 class PointwiseConv1d(nn.Conv1d):

@@ -93,7 +93,11 @@ def build_model(
         "dropout": float(reg.dropout),
         "learning_rate": float(reg.lr),
         "optimizer": torch.optim.AdamW,
-        "optimizer_kwargs": {"weight_decay": float(reg.weight_decay)},
+        "optimizer_kwargs": {
+            "weight_decay": float(reg.weight_decay),
+            # one fused kernel for all parameters instead of a loop of small ops per tensor
+            **({"fused": True} if bool(trainer.fast_kernels) else {}),
+        },
         "loss": _loss(str(cfg.model.loss)),
         "max_steps": int(trainer.max_steps),
         "windows_batch_size": int(cfg.model.batch_size),

@@ -1,0 +1,80 @@
+"""Benchmark one trial: matmul rate, MFU at 750k and 2M, non-training share, plan wall time.
+
+Every figure is measured in this one run; ratios are what to compare across machines.
+
+    python scripts/bench_trial.py            # ~6 minutes on 2 cores
+    python scripts/bench_trial.py --steps 40 --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+from budget_hpo.paths import CONFIG_DIR
+from budget_hpo.schema import register_configs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=150, help="training steps per MFU trial")
+    parser.add_argument("--share-steps", type=int, default=600, help="steps of the ~60 s trial")
+    parser.add_argument("--quick", action="store_true", help="skip the non-training-share trial")
+    args = parser.parse_args()
+    register_configs()
+
+    start = time.perf_counter()
+    proc = subprocess.run(["budget-hpo-plan"], capture_output=True, text=True)
+    plan_wall = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+
+    t0 = time.perf_counter()
+    import neuralforecast.models  # noqa: F401  (the one-off import, measured on its own)
+    import_s = time.perf_counter() - t0
+
+    from budget_hpo.models import build_model
+    from budget_hpo.throughput import matmul_rate, training_step_flops
+    from budget_hpo.trial import run_trial
+    from budget_hpo.validate import check_config
+
+    def cfg(*overrides: str):
+        with initialize_config_dir(config_dir=str(CONFIG_DIR)):
+            return compose(config_name="config", overrides=list(overrides))
+
+    peak = matmul_rate()
+    print(f"budget-hpo-plan wall time: {plan_wall:.2f} s (target < 10 s)")
+    print(f"neuralforecast import: {import_s:.2f} s (once per process)")
+    print(f"fp32 matmul rate (2048², best of 10): {peak / 1e9:.1f} GFLOP/s\n")
+    print(f"{'config':<16}{'kernels':>9}{'GFLOP/step':>12}{'s/step':>9}{'GFLOP/s':>9}{'MFU':>7}")
+    for budget, style in (("750k", "shallow"), ("750k", "deep"), ("2M", "shallow"), ("2M", "deep")):
+        for fast in (False, True):
+            c = cfg(f"budget={budget}", f"style={style}", f"trainer.max_steps={args.steps}",
+                    "trainer.eval_step=50", f"trainer.fast_kernels={fast}")
+            arch = check_config(c)
+            n_series = int(c.data.generator.n_series)
+            flops = training_step_flops(build_model(c, arch, n_series), int(c.model.batch_size),
+                                        int(c.model.input_size), n_series)
+            result = run_trial(c)
+            per_step = result.train_time_s / args.steps
+            rate = flops / per_step
+            print(f"{budget + '/' + style:<16}{'fast' if fast else 'stock':>9}{flops / 1e9:>12.2f}"
+                  f"{per_step:>9.3f}{rate / 1e9:>9.1f}{rate / peak:>7.1%}")
+
+    if not args.quick:
+        c = cfg("budget=2M", "style=shallow", f"trainer.max_steps={args.share_steps}")
+        result = run_trial(c)
+        other = result.wall_time_s - result.train_time_s
+        print(f"\ntrial 2M/shallow, {args.share_steps} steps: wall {result.wall_time_s:.1f} s, "
+              f"training {result.train_time_s:.1f} s, non-training {other:.1f} s "
+              f"({other / result.wall_time_s:.1%} of wall; setup {result.setup_time_s:.2f} s, "
+              f"evaluation {result.eval_time_s:.2f} s; imports already paid)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    main()
