@@ -9,7 +9,7 @@ from pathlib import Path
 __all__ = ["CONFIG_DIR", "CONFIG_NAME", "GROUPS", "find_config_dir", "group_options"]
 
 CONFIG_NAME = "config"
-GROUPS = ("budget", "style", "regularization", "model", "data", "trainer", "objective", "forced")
+GROUPS = ("budget", "style", "regularization", "model", "data", "trainer", "objective", "forced", "search")
 
 
 def find_config_dir() -> Path:

@@ -19,11 +19,13 @@ __all__ = [
     "BudgetConfig",
     "Config",
     "DataConfig",
+    "EarlyStopConfig",
     "ForcedConfig",
     "ForcedEntry",
     "ModelConfig",
     "ObjectiveConfig",
     "RegularizationConfig",
+    "SearchConfig",
     "StyleConfig",
     "TrainerConfig",
     "register_configs",
@@ -123,6 +125,24 @@ class ForcedConfig:
 
 
 @dataclass
+class EarlyStopConfig:
+    patience: int = 20
+    threshold: float = 0.02
+    top_k: int = 5
+
+
+@dataclass
+class SearchConfig:
+    name: str = "none"
+    budgets: list[str] = field(default_factory=lambda: ["750k", "2M", "20M", "200M"])
+    forced: bool = True
+    early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
+    max_failure_share: float = 0.5
+    min_trials_before_abort: int = 5
+    trial: Optional[int] = None  # set by the sweeper: this job's Optuna trial number
+
+
+@dataclass
 class Config:
     seed: int = 0
     budget: BudgetConfig = field(default_factory=BudgetConfig)
@@ -133,6 +153,7 @@ class Config:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     forced: ForcedConfig = field(default_factory=ForcedConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
 
 def register_configs() -> None:

@@ -1,0 +1,43 @@
+"""Hydra callbacks of the phase sweeps (listed under ``hydra.callbacks`` in ``conf/search/``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+__all__ = ["EarlyStopCallback"]
+
+log = logging.getLogger(__name__)
+
+
+class EarlyStopCallback(Callback):
+    """At the end of every sweep job, evaluate the early-stop rule on the study.
+
+    The job's own value is included before the sweeper has told it, so the verdict is current. When
+    the rule fires, ``early_stop`` is recorded on the study; every sweeper using that study (also
+    on other machines) reads it before launching more trials.
+    """
+
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
+        search = config.get("search")
+        sweeper = config.hydra.sweeper
+        if search is None or search.trial is None or not sweeper.get("storage"):
+            return
+        import optuna
+
+        from budget_hpo.convergence import EarlyStop
+        from budget_hpo.study import update_early_stop
+
+        pending: dict[int, float] = {}
+        if job_return.status == JobStatus.COMPLETED:
+            try:
+                pending[int(search.trial)] = float(job_return.return_value)
+            except (TypeError, ValueError):
+                pass
+        study = optuna.load_study(study_name=str(sweeper.study_name), storage=str(sweeper.storage))
+        rule = EarlyStop(**search.early_stop)
+        update_early_stop(study, rule, str(config.objective.direction), pending)

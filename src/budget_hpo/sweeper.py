@@ -1,0 +1,247 @@
+"""The phase sweeper: hydra-optuna-sweeper's ``OptunaSweeperImpl``, extended for the seed strategy.
+
+It reuses the plugin's parsing of ``hydra.sweeper.params`` into Optuna distributions, its trial
+configuration and its launcher, and replaces only the batch loop, which lacks what a phase needs:
+
+* the forced configs are enqueued first, in order, once per study (``search.forced``);
+* ``search.budgets`` restricts the forced configs and becomes TPE's ``budget`` choice;
+* ``n_trials`` is the study's total: a rerun continues the study and runs only what is missing;
+* trials left RUNNING by a killed sweep are failed and their configs retried once;
+* a failing trial is recorded FAIL with its reason and the sweep goes on, unless the failure share
+  passes ``search.max_failure_share``;
+* the early stop recorded on the study (see :mod:`budget_hpo.callbacks`) is honoured before every
+  launch;
+* job folders are numbered by trial number, so a rerun never overwrites an earlier job's folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import optuna
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobReturn
+from hydra.types import HydraContext, TaskFunction
+from hydra.utils import instantiate
+from hydra_plugins.hydra_optuna_sweeper._impl import (
+    OptunaSweeperImpl,
+    create_params_from_overrides,
+)
+from omegaconf import DictConfig, OmegaConf
+from optuna.distributions import BaseDistribution
+from optuna.trial import TrialState
+
+from budget_hpo.convergence import EarlyStop
+from budget_hpo.errors import ConfigError
+from budget_hpo.forced import ForcedTrial, forced_trials
+from budget_hpo.study import (
+    counted_trials,
+    enqueue_forced,
+    fail_stale_trials,
+    failure_share,
+    record_result,
+    update_early_stop,
+)
+
+__all__ = ["BudgetSweeperImpl", "SweepAborted", "forced_params"]
+
+log = logging.getLogger(__name__)
+
+SAMPLER_WHITELIST = ("hydra_plugins.hydra_optuna_sweeper.*", "optuna.samplers.*")
+FORCED_KEYS = ("budget", "style", "regularization.dropout", "regularization.lr",
+               "regularization.weight_decay")
+
+
+class SweepAborted(RuntimeError):
+    """Too many trials failed: the sweep stops instead of burning more compute."""
+
+
+def forced_params(
+    config_for: Any, forced: Sequence[ForcedTrial], space: dict[str, BaseDistribution]
+) -> dict[str, dict[str, Any]]:
+    """Each forced config's values for every search-space parameter, read from its composed config.
+
+    Raises:
+        ConfigError: the space lacks a key that the forced configs set (the plugin would silently
+            drop it from the trial's overrides).
+    """
+    missing = [k for k in FORCED_KEYS if k not in space]
+    if missing:
+        raise ConfigError(
+            "hydra.sweeper.params", sorted(space), f"a search space that includes {missing}"
+        )
+    params: dict[str, dict[str, Any]] = {}
+    for trial in forced:
+        cfg = config_for(trial.overrides())
+        params[trial.id] = {name: _param_value(cfg, name) for name in space}
+    return params
+
+
+def _param_value(cfg: DictConfig, name: str) -> Any:
+    """A group parameter (``budget``) is its option's name; a value parameter is the value."""
+    value = OmegaConf.select(cfg, name)
+    if isinstance(value, DictConfig):
+        return str(value.name)
+    return value
+
+
+def _ensure_sqlite_folder(storage: Any) -> None:
+    """SQLite creates the file but not its folder (``multirun/`` on a fresh checkout)."""
+    url = str(storage or "")
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+class BudgetSweeperImpl(OptunaSweeperImpl):
+    """See the module docstring. Constructed by ``hydra_plugins.budget_hpo_sweeper``."""
+
+    def __init__(self, sampler: DictConfig, **kwargs: Any) -> None:
+        super().__init__(sampler=None, **kwargs)
+        self.sampler_config = sampler
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        search = config.search
+        self.rule = EarlyStop(**search.early_stop)
+        self.budgets = [str(b) for b in search.budgets]
+        self.forced = forced_trials(config.forced, self.budgets) if search.forced else []
+        sampler = OmegaConf.to_container(self.sampler_config, resolve=True)
+        assert isinstance(sampler, dict)
+        if "n_startup_trials" in sampler and self.forced:
+            sampler["n_startup_trials"] = len(self.forced)  # the forced trials are the start-up
+        self.sampler = instantiate(sampler, _execution_whitelist_=SAMPLER_WHITELIST)
+
+    def _parse_sweeper_params_config(self) -> list[str]:
+        params = [p for p in super()._parse_sweeper_params_config() if not p.startswith("budget=")]
+        return [f"budget=choice({','.join(self.budgets)})", *params]
+
+    def _config_for(self, overrides: Sequence[str]) -> DictConfig:
+        """The job config that ``overrides`` on top of this sweep's fixed arguments would get."""
+        keys = {o.split("=", 1)[0] for o in overrides}
+        base = [
+            o.input_line
+            for o in OverridesParser.create().parse_overrides(self.arguments)
+            if not o.is_sweep_override() and o.key_or_group not in keys and o.input_line
+        ]
+        return self.hydra_context.config_loader.load_sweep_config(
+            self.config, [*base, *overrides]
+        )
+
+    def sweep(self, arguments: list[str]) -> None:
+        self.arguments = list(arguments)
+        self._process_searchspace_config()
+        space, fixed, fixed_overrides = create_params_from_overrides(
+            [*self._parse_sweeper_params_config(), *arguments]
+        )
+        for name in fixed:
+            space.pop(name, None)
+        directions = self._get_directions()
+        if len(directions) != 1:
+            raise ConfigError("hydra.sweeper.direction", directions, "one direction")
+        direction = directions[0]
+        params = forced_params(self._config_for, self.forced, space)
+
+        _ensure_sqlite_folder(self.storage)
+        study = optuna.create_study(
+            study_name=self.study_name, storage=self.storage, sampler=self.sampler,
+            direction=direction, load_if_exists=True,
+        )
+        retried = fail_stale_trials(study)
+        added = enqueue_forced(study, self.forced, params)
+        done = len(counted_trials(study))
+        log.info(
+            "study %s in %s: %d of n_trials=%d done; %d forced configs enqueued, %d stale retried",
+            study.study_name, self.storage, done, self.n_trials, len(added), len(retried),
+        )
+        log.info("search space: %s", {k: repr(v) for k, v in space.items()})
+
+        while True:
+            if "early_stop" in study.user_attrs:
+                stop = study.user_attrs["early_stop"]
+                log.info(
+                    "study has converged (top %d within %.4f after %d complete trials): stopping",
+                    stop["top_k"], stop["spread"], stop["n_complete"],
+                )
+                break
+            remaining = self.n_trials - len(counted_trials(study))
+            if remaining <= 0:
+                break
+            batch = min(self.n_jobs, remaining)
+            trials = [study.ask() for _ in range(batch)]
+            overrides = [
+                (*o, f"search.trial={t.number}")
+                for o, t in zip(
+                    self._configure_trials(trials, space, fixed, fixed_overrides), trials
+                )
+            ]
+            returns = self._launch(overrides, [t.number for t in trials])
+            for trial, ret in zip(trials, returns):
+                self._tell(study, trial, ret)
+            update_early_stop(study, self.rule, direction)
+            self._check_failures(study)
+        self._write_results(study)
+
+    def _launch(self, overrides: list[tuple[str, ...]], numbers: list[int]) -> Sequence[JobReturn]:
+        """Launch with job numbers equal to trial numbers (unique within the study)."""
+        consecutive = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        if consecutive:
+            return self.launcher.launch(overrides, initial_job_idx=numbers[0])
+        returns: list[JobReturn] = []
+        for override, number in zip(overrides, numbers):
+            returns.extend(self.launcher.launch([override], initial_job_idx=number))
+        return returns
+
+    def _tell(self, study: optuna.Study, trial: optuna.Trial, ret: JobReturn) -> float | None:
+        output_dir = Path(str(ret.hydra_cfg.hydra.runtime.output_dir)) if ret.hydra_cfg else None
+        if output_dir is not None:
+            trial.set_user_attr("job_dir", str(output_dir))
+            record_result(trial, output_dir)
+        trial.set_user_attr("forced", bool(trial.user_attrs.get("forced", False)))
+        try:
+            value = float(ret.return_value)  # re-raises the job's exception if it failed
+            if not math.isfinite(value):
+                raise ValueError(f"objective is {value}")
+        except Exception as err:  # recorded, and the sweep goes on
+            reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            trial.set_user_attr("fail_reason", reason)
+            study.tell(trial, state=TrialState.FAIL)
+            log.warning("trial %d failed: %s", trial.number, reason)
+            return None
+        study.tell(trial, value)
+        return value
+
+    def _check_failures(self, study: optuna.Study) -> None:
+        failed, finished = failure_share(study)
+        search = self.config.search
+        if finished >= int(search.min_trials_before_abort) and failed / finished > float(
+            search.max_failure_share
+        ):
+            message = (
+                f"{failed} of {finished} finished trials failed, more than "
+                f"search.max_failure_share={search.max_failure_share}: sweep aborted "
+                f"(see each trial's fail_reason; rerun the command to continue the study)"
+            )
+            log.error(message)
+            raise SweepAborted(message)
+
+    def _write_results(self, study: optuna.Study) -> None:
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        results: dict[str, Any] = {"name": "optuna", "study_name": study.study_name,
+                                   "storage": str(self.storage), "n_complete": len(complete)}
+        if complete:
+            best = study.best_trial
+            results.update(best_params=best.params, best_value=best.value,
+                           best_trial=best.number)
+            log.info("best trial %d: %s = %s", best.number, best.params, best.value)
+        if "early_stop" in study.user_attrs:
+            results["early_stop"] = study.user_attrs["early_stop"]
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(
+            OmegaConf.create(results), f"{self.config.hydra.sweep.dir}/optimization_results.yaml"
+        )
