@@ -153,3 +153,32 @@ def test_plan_names_a_forced_config_that_fails_to_build(tmp_path):
 def test_run_plan_text_mentions_every_id():
     text = run_plan(["forced.style=deep"])
     assert "G2-dropout-0.7-2M" in text and text.count("style=deep regularization=dropout") == 4
+
+
+def test_plan_of_a_search_prints_the_enqueue_order_and_space_without_opening_storage(tmp_path):
+    proc = run_cli("budget-hpo-plan", ["search=phase1", "search.budgets=[2M,20M]"], cwd=tmp_path,
+                   timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "12 forced configs; none trained." in out
+    ids = [line.split()[0] for line in out.splitlines()[2:14]]
+    assert ids[:4] == ["G1-2M-shallow", "G1-2M-deep", "G1-20M-shallow", "G1-20M-deep"]
+    assert not any("750k" in i or "200M" in i for i in ids)
+    assert "budget: choice(2M,20M)" in out and "regularization.lr: tag(log, interval(1e-5, 1e-3))" in out
+    assert "n_trials=70" in out and "the 12 forced first" in out
+    assert not (tmp_path / "multirun").exists()
+
+
+def test_phase1_sampler_settings_override_the_plugin_defaults(compose_cfg):
+    from hydra import compose, initialize_config_dir
+
+    from budget_hpo.paths import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name="config", overrides=["search=phase1"], return_hydra_config=True)
+    sampler = cfg.hydra.sweeper.sampler
+    assert sampler.multivariate is True and sampler.constant_liar is True
+    assert cfg.hydra.sweeper.n_trials == 70 and cfg.hydra.sweeper.direction == "maximize"
+    assert str(cfg.hydra.sweeper.storage).startswith("sqlite:///multirun/")
+    assert (cfg.search.early_stop.patience, cfg.search.early_stop.threshold,
+            cfg.search.early_stop.top_k) == (20, 0.02, 5)

@@ -22,6 +22,9 @@ class EarlyStopCallback(Callback):
     on other machines) reads it before launching more trials.
     """
 
+    def __init__(self) -> None:
+        self._studies: dict[tuple[str, str], Any] = {}
+
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         search = config.get("search")
         sweeper = config.hydra.sweeper
@@ -38,6 +41,9 @@ class EarlyStopCallback(Callback):
                 pending[int(search.trial)] = float(job_return.return_value)
             except (TypeError, ValueError):
                 pass
-        study = optuna.load_study(study_name=str(sweeper.study_name), storage=str(sweeper.storage))
+        key = (str(sweeper.storage), str(sweeper.study_name))
+        if key not in self._studies:  # opening an RDB storage checks its schema: once per process
+            self._studies[key] = optuna.load_study(study_name=key[1], storage=key[0])
+        study = self._studies[key]
         rule = EarlyStop(**search.early_stop)
         update_early_stop(study, rule, str(config.objective.direction), pending)

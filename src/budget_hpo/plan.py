@@ -17,6 +17,7 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.forced import ForcedTrial, forced_trials
 from budget_hpo.models import exact_parameter_count
 from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME
+from budget_hpo.space import search_params
 from budget_hpo.validate import check_config
 
 __all__ = ["PlanRow", "format_plan", "plan_rows", "run_plan"]
@@ -43,6 +44,15 @@ def _n_series(cfg: DictConfig) -> int:
     return load_panel(cfg.data).n_series
 
 
+def _selected(cfg: DictConfig) -> list[ForcedTrial]:
+    """All forced configs; under a search, those it would enqueue (``search.budgets``)."""
+    if str(cfg.search.name) == "none":
+        return forced_trials(cfg.forced)
+    if not cfg.search.forced:
+        return []
+    return forced_trials(cfg.forced, [str(b) for b in cfg.search.budgets])
+
+
 def plan_rows(overrides: Sequence[str]) -> list[PlanRow]:
     """Compose and size every forced config under the user's ``overrides``."""
     base = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in _FORCED_KEYS]
@@ -50,7 +60,7 @@ def plan_rows(overrides: Sequence[str]) -> list[PlanRow]:
     with initialize_config_dir(config_dir=str(CONFIG_DIR)):
         cfg = compose(config_name=CONFIG_NAME, overrides=base)
         n_series = _n_series(cfg)
-        for trial in forced_trials(cfg.forced):
+        for trial in _selected(cfg):
             try:
                 one = compose(config_name=CONFIG_NAME, overrides=[*base, *trial.overrides()])
                 arch = check_config(one)
@@ -103,7 +113,31 @@ def format_plan(rows: Sequence[PlanRow]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
 
 
+def search_summary(overrides: Sequence[str], n_forced: int) -> str:
+    """The search a ``-m`` run of these overrides would do: space, trial budget, study, stop rule."""
+    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)
+    search, sweeper = cfg.search, cfg.hydra.sweeper
+    if str(search.name) == "none":
+        return ""
+    space = search_params(sweeper.get("params"), [str(b) for b in search.budgets])
+    stop = search.early_stop
+    lines = [
+        f"search {search.name}: study {sweeper.study_name!s} in {sweeper.storage!s} (not opened)",
+        f"trials: n_trials={sweeper.n_trials} in total, the {n_forced} forced first "
+        f"(TPE start-up trials), then up to {max(int(sweeper.n_trials) - n_forced, 0)} TPE; "
+        f"n_jobs={sweeper.n_jobs}; direction {sweeper.direction}",
+        f"early stop: once >= {stop.patience} trials are complete and the top {stop.top_k} lie "
+        f"within {stop.threshold}",
+        "TPE search space:",
+        *(f"  {name}: {expression}" for name, expression in space.items()),
+    ]
+    return "\n".join(lines)
+
+
 def run_plan(overrides: Sequence[str]) -> str:
-    """The plan as text: the table plus a line on how many configs it holds."""
+    """The plan as text: the table, how many configs it holds, and the search if one is chosen."""
     rows = plan_rows(overrides)
-    return f"{format_plan(rows)}\n{len(rows)} forced configs; none trained."
+    text = f"{format_plan(rows)}\n{len(rows)} forced configs; none trained."
+    summary = search_summary(overrides, len(rows))
+    return f"{text}\n\n{summary}" if summary else text

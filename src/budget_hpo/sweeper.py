@@ -38,6 +38,7 @@ from optuna.trial import TrialState
 from budget_hpo.convergence import EarlyStop
 from budget_hpo.errors import ConfigError
 from budget_hpo.forced import ForcedTrial, forced_trials
+from budget_hpo.space import search_params
 from budget_hpo.study import (
     counted_trials,
     enqueue_forced,
@@ -96,6 +97,13 @@ def _ensure_sqlite_folder(storage: Any) -> None:
         Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def _describe(sampler: Any) -> str:
+    """``TPESampler(n_startup_trials=9, multivariate=True, constant_liar=True)`` for the log."""
+    keys = ("_n_startup_trials", "_multivariate", "_constant_liar", "_group")
+    found = {k.lstrip("_"): getattr(sampler, k) for k in keys if hasattr(sampler, k)}
+    return f"{type(sampler).__name__}({', '.join(f'{k}={v}' for k, v in found.items())})"
+
+
 class BudgetSweeperImpl(OptunaSweeperImpl):
     """See the module docstring. Constructed by ``hydra_plugins.budget_hpo_sweeper``."""
 
@@ -118,8 +126,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         self.sampler = instantiate(sampler, _execution_whitelist_=SAMPLER_WHITELIST)
 
     def _parse_sweeper_params_config(self) -> list[str]:
-        params = [p for p in super()._parse_sweeper_params_config() if not p.startswith("budget=")]
-        return [f"budget=choice({','.join(self.budgets)})", *params]
+        return [f"{k}={v}" for k, v in search_params(self.params, self.budgets).items()]
 
     def _config_for(self, overrides: Sequence[str]) -> DictConfig:
         """The job config that ``overrides`` on top of this sweep's fixed arguments would get."""
@@ -160,6 +167,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             study.study_name, self.storage, done, self.n_trials, len(added), len(retried),
         )
         log.info("search space: %s", {k: repr(v) for k, v in space.items()})
+        log.info("sampler: %s", _describe(self.sampler))
 
         while True:
             if "early_stop" in study.user_attrs:

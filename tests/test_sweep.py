@@ -1,0 +1,182 @@
+"""Phase 1 as a user runs it: whole Hydra multiruns as subprocesses on a real SQLite study."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from optuna.trial import TrialState
+
+from .conftest import SMALL, run_cli
+
+pytestmark = pytest.mark.slow
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def sweep_args(tmp: Path, *extra: str) -> list[str]:
+    return [
+        "-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{tmp}/study.db",
+        f"hydra.sweep.dir={tmp}/sweep", *SMALL, *extra,
+    ]
+
+
+def load(tmp: Path) -> optuna.Study:
+    return optuna.load_study(study_name="budget-hpo-phase1", storage=f"sqlite:///{tmp}/study.db")
+
+
+def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
+    proc = run_cli("budget-hpo", sweep_args(tmp_path, "search.budgets=[2M]", "hydra.sweeper.n_trials=11"),
+                   cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trials = load(tmp_path).trials
+    assert len(trials) == 11 and all(t.state == TrialState.COMPLETE for t in trials)
+    forced = [t.user_attrs.get("forced_id") for t in trials[:9]]
+    assert forced == [
+        "G1-2M-shallow", "G1-2M-deep", "G2-dropout-0.1-2M", "G2-dropout-0.3-2M",
+        "G2-dropout-0.7-2M", "G3-lr-1e-5-2M", "G3-lr-1e-3-2M", "G4-wd-0-2M", "G4-wd-1e-2-2M",
+    ]
+    expected = [  # style, d_model, n_layers, dropout, lr, weight decay
+        ("shallow", 320, 2, 0.5, 1e-4, 1e-3), ("deep", 192, 5, 0.5, 1e-4, 1e-3),
+        ("shallow", 320, 2, 0.1, 1e-4, 1e-3), ("shallow", 320, 2, 0.3, 1e-4, 1e-3),
+        ("shallow", 320, 2, 0.7, 1e-4, 1e-3), ("shallow", 320, 2, 0.5, 1e-5, 1e-3),
+        ("shallow", 320, 2, 0.5, 1e-3, 1e-3), ("shallow", 320, 2, 0.5, 1e-4, 0.0),
+        ("shallow", 320, 2, 0.5, 1e-4, 1e-2),
+    ]
+    for trial, (style, d, layers, dropout, lr, wd) in zip(trials, expected):
+        a, p = trial.user_attrs, trial.params
+        assert a["forced"] is True and p["budget"] == "2M" and p["style"] == style == a["style"]
+        assert (a["d_model"], a["n_layers"]) == (d, layers)
+        assert (p["regularization.dropout"], p["regularization.lr"], p["regularization.weight_decay"]) == (
+            pytest.approx(dropout), pytest.approx(lr), pytest.approx(wd))
+        assert 0 <= a["val_auc"] <= 1 and 0 <= a["test_auc"] <= 1 and a["wall_time_s"] > 0
+        assert a["params_exact"] > 2_000_000 and trial.value == pytest.approx(a["val_auc"])
+    for trial in trials[9:]:
+        assert trial.user_attrs["forced"] is False and trial.params["budget"] == "2M"
+        assert "forced_id" not in trial.user_attrs
+    # the plugin's TPE defaults are overridden, and the forced trials are the start-up trials
+    assert "TPESampler(n_startup_trials=9, multivariate=True, constant_liar=True" in proc.stdout + proc.stderr
+    assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.is_dir()) == sorted(
+        str(i) for i in range(11))
+
+
+def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):
+    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=12",
+                      "search.early_stop.patience=3", "search.early_stop.top_k=2",
+                      "search.early_stop.threshold=1.0")
+    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    study = load(tmp_path)
+    assert len(study.trials) == 3
+    stop = study.user_attrs["early_stop"]
+    assert stop["n_complete"] == 3 and stop["top_k"] == 2 and 0 <= stop["spread"] <= 1.0
+    assert "early stop" in proc.stdout + proc.stderr
+    results = yaml.safe_load((tmp_path / "sweep" / "optimization_results.yaml").read_text())
+    assert results["early_stop"]["n_complete"] == 3
+    # rerunning a converged study launches nothing more
+    again = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    assert again.returncode == 0 and len(load(tmp_path).trials) == 3
+
+
+def test_sigkill_mid_sweep_then_rerun_resumes_without_loss_or_duplicates(tmp_path):
+    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=5",
+                      "trainer.max_steps=150", "search.early_stop.patience=100")
+    exe = Path(sys.executable).with_name("budget-hpo")
+    proc = subprocess.Popen([str(exe), *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    try:
+        while time.time() < deadline:
+            time.sleep(0.5)
+            if not (tmp_path / "study.db").exists():
+                continue
+            try:
+                trials = load(tmp_path).trials
+            except Exception:
+                continue
+            if len(trials) >= 3 and trials[2].state == TrialState.RUNNING:
+                time.sleep(1.0)
+                break
+        else:
+            pytest.fail("the sweep never reached trial 2")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    first_job = (tmp_path / "sweep" / "0" / "result.json").read_text()
+    assert load(tmp_path).trials[2].state == TrialState.RUNNING  # left behind by the kill
+
+    rerun = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    trials = load(tmp_path).trials
+    stale = trials[2]
+    assert stale.state == TrialState.FAIL and stale.user_attrs["stale"] is True
+    assert "stale" in stale.user_attrs["fail_reason"]
+    retries = [t for t in trials if t.user_attrs.get("retry_of") == 2]
+    assert len(retries) == 1 and retries[0].state == TrialState.COMPLETE
+    assert retries[0].params == stale.params
+    counted = [t for t in trials if not t.user_attrs.get("stale")]
+    assert len(counted) == 5 and all(t.state == TrialState.COMPLETE for t in counted)
+    forced_ids = [t.user_attrs["forced_id"] for t in counted if t.user_attrs.get("forced")]
+    assert sorted(forced_ids) == ["G1-750k-deep", "G1-750k-shallow"]
+    # job folders are numbered by trial: the first run's folders are never overwritten
+    assert (tmp_path / "sweep" / "0" / "result.json").read_text() == first_job
+    assert (tmp_path / "sweep" / str(retries[0].number) / "result.json").exists()
+
+
+def _failing_forced_config(tmp: Path) -> Path:
+    conf = tmp / "extra_conf"
+    (conf / "forced").mkdir(parents=True)
+    (conf / "regularization").mkdir()
+    (conf / "regularization" / "explode.yaml").write_text(
+        "name: explode\ndropout: 0.1\nlr: 1.0e+30\nweight_decay: 0.0\n")
+    (conf / "forced" / "with_failure.yaml").write_text(
+        "name: with_failure\nstyle: shallow\nconfigs:\n"
+        "  - {id: G1-750k-shallow, budget: 750k, style: shallow, regularization: default}\n"
+        "  - {id: X-explode-750k, budget: 750k, regularization: explode}\n"
+        "  - {id: G1-750k-deep, budget: 750k, style: deep, regularization: default}\n")
+    return conf
+
+
+def test_a_failing_trial_is_recorded_with_its_reason_and_the_sweep_goes_on(tmp_path):
+    conf = _failing_forced_config(tmp_path)
+    args = ["--config-dir", str(conf),
+            *sweep_args(tmp_path, "forced=with_failure", "search.budgets=[750k]",
+                        "hydra.sweeper.n_trials=4", "trainer.max_steps=5")]
+    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trials = load(tmp_path).trials
+    assert [t.user_attrs.get("forced_id") for t in trials[:3]] == [
+        "G1-750k-shallow", "X-explode-750k", "G1-750k-deep"]
+    failed = trials[1]
+    assert failed.state == TrialState.FAIL and "diverged" in failed.user_attrs["fail_reason"]
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL,
+                                         TrialState.COMPLETE, TrialState.COMPLETE]
+
+
+def test_sweep_aborts_when_the_failure_share_passes_the_limit(tmp_path):
+    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=6",
+                      "model.n_heads=5", "search.min_trials_before_abort=2",
+                      "search.max_failure_share=0.5")
+    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    assert proc.returncode != 0
+    assert "sweep aborted" in proc.stdout + proc.stderr
+    trials = load(tmp_path).trials
+    assert len(trials) == 2 and all(t.state == TrialState.FAIL for t in trials)
+    assert all("model.n_heads=5" in t.user_attrs["fail_reason"] for t in trials)
+
+
+def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
+    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
+                      "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2")
+    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trials = load(tmp_path).trials
+    assert len(trials) == 4 and all(t.state == TrialState.COMPLETE for t in trials)
+    assert [t.user_attrs.get("forced_id") for t in trials[:2]] == ["G1-750k-shallow", "G1-750k-deep"]
+    assert "Joblib" in proc.stdout + proc.stderr
