@@ -28,6 +28,15 @@ SMALL = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def conf_is_left_untouched():
+    """No test may write into the project's conf/ (phase-2 files go to temporary folders)."""
+    before = sorted(str(p) for p in CONFIG_DIR.rglob("*"))
+    yield
+    after = sorted(str(p) for p in CONFIG_DIR.rglob("*"))
+    assert after == before, f"tests changed conf/: {sorted(set(after) ^ set(before))}"
+
+
 @pytest.fixture
 def compose_cfg() -> Callable[..., DictConfig]:
     def _compose(overrides: Sequence[str] = ()) -> DictConfig:
@@ -42,11 +51,18 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run a console script of this package as a real subprocess."""
     exe = Path(sys.executable).with_name(command)
-    argv = [str(exe)] if exe.exists() else [sys.executable, "-c", f"from budget_hpo.cli import {_ENTRY[command]} as m; m()"]
+    module, func = _ENTRY[command].split(":")
+    argv = [str(exe)] if exe.exists() else [
+        sys.executable, "-c", f"import sys; sys.argv[0] = {command!r}; from {module} import {func}; {func}()"]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run(
         [*argv, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
 
 
-_ENTRY = {"budget-hpo": "main", "budget-hpo-plan": "plan_main"}
+_ENTRY = {
+    "budget-hpo": "budget_hpo.cli:main",
+    "budget-hpo-plan": "budget_hpo.cli:plan_main",
+    "budget-hpo-phase2": "budget_hpo.cli:phase2_main",
+    "budget-hpo-report": "budget_hpo.report:main",
+}

@@ -23,7 +23,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 def sweep_args(tmp: Path, *extra: str) -> list[str]:
     return [
         "-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{tmp}/study.db",
-        f"hydra.sweep.dir={tmp}/sweep", *SMALL, *extra,
+        f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated", *SMALL,
+        *extra,
     ]
 
 
@@ -62,8 +63,10 @@ def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
         assert "forced_id" not in trial.user_attrs
     # the plugin's TPE defaults are overridden, and the forced trials are the start-up trials
     assert "TPESampler(n_startup_trials=9, multivariate=True, constant_liar=True" in proc.stdout + proc.stderr
-    assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.is_dir()) == sorted(
+    assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.name.isdigit()) == sorted(
         str(i) for i in range(11))
+    assert (tmp_path / "sweep" / "report" / "summary.md").exists()
+    assert len(list((tmp_path / "generated" / "search").glob("phase2_*.yaml"))) == 1  # one budget
 
 
 def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):

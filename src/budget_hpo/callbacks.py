@@ -47,3 +47,35 @@ class EarlyStopCallback(Callback):
         study = self._studies[key]
         rule = EarlyStop(**search.early_stop)
         update_early_stop(study, rule, str(config.objective.direction), pending)
+
+
+class Phase2Callback(Callback):
+    """When a phase-1 multirun ends: write the phase-2 config files and the report.
+
+    The files go to ``<search.phase2.config_dir or conf/>/search/phase2_<budget>.yaml``; the report
+    to ``<sweep dir>/report/``. Problems are logged; they never turn a finished sweep into a failure.
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from pathlib import Path
+
+        import optuna
+
+        from budget_hpo.errors import ConfigError
+        from budget_hpo.paths import CONFIG_DIR
+        from budget_hpo.phase2 import Phase2Settings, phase2_folder, write_phase2_files
+        from budget_hpo.report import write_report
+
+        sweeper = config.hydra.sweeper
+        storage, name = str(sweeper.storage), str(sweeper.study_name)
+        study = optuna.load_study(study_name=name, storage=storage)
+        settings = Phase2Settings.from_config(config.search.phase2)
+        try:
+            write_phase2_files(study, storage, settings, phase2_folder(settings, CONFIG_DIR))
+        except ConfigError as err:
+            log.warning("phase 2 files not written: %s", err)
+        folder = Path(str(config.hydra.sweep.dir)) / "report"
+        report = write_report(storage, folder)
+        log.info("report of %d trials: %s/summary.md (and trials.csv, scaling.png, history.png)",
+                 len(report.trials), folder)
+        log.info("browse the studies: optuna-dashboard %s", storage)

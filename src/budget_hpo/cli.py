@@ -101,3 +101,23 @@ def plan_main() -> None:
     except ConfigError as err:
         _fail(str(err))
     print(table)
+
+
+def phase2_main() -> None:
+    """``budget-hpo-phase2 [overrides]``: (re)write the phase-2 files from an existing study.
+
+    The study, storage and ``search.phase2`` settings are those the same overrides give a phase-1
+    sweep (``search=phase1`` is implied when no ``search=`` is given).
+    """
+    args = sys.argv[1:]
+    if not any(a.startswith("search=") for a in args):
+        args = ["search=phase1", *args]
+    try:
+        check_group_overrides(args)
+        from budget_hpo.phase2 import regenerate
+
+        outcomes = regenerate(args)
+    except ConfigError as err:
+        _fail(str(err))
+    for outcome in outcomes:
+        print(f"{outcome.status}: {outcome.path}")

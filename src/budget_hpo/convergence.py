@@ -24,6 +24,7 @@ class EarlyStop:
     patience: int = 20
     threshold: float = 0.02
     top_k: int = 5
+    enabled: bool = True
 
     def __post_init__(self) -> None:
         if self.patience < 1:

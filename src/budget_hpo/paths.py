@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-__all__ = ["CONFIG_DIR", "CONFIG_NAME", "GROUPS", "find_config_dir", "group_options"]
+__all__ = ["CONFIG_DIR", "CONFIG_NAME", "GROUPS", "find_config_dir", "group_options", "natural_key"]
 
 CONFIG_NAME = "config"
 GROUPS = ("budget", "style", "regularization", "model", "data", "trainer", "objective", "forced", "search")
@@ -26,7 +26,7 @@ CONFIG_DIR = find_config_dir()
 _SCALE = {"k": 1e3, "M": 1e6, "G": 1e9}
 
 
-def _natural(name: str) -> tuple[float, str]:
+def natural_key(name: str) -> tuple[float, str]:
     """Sort key that puts ``750k < 2M < 20M < 200M`` and leaves other names alphabetical."""
     match = re.fullmatch(r"(\d+(?:\.\d+)?)([kMG]?)", name)
     if match is None:
@@ -37,4 +37,4 @@ def _natural(name: str) -> tuple[float, str]:
 def group_options(group: str, config_dir: Path = CONFIG_DIR) -> list[str]:
     """The option names of a config group: the YAML files in ``conf/<group>/``."""
     folder = config_dir / group
-    return sorted((p.stem for p in folder.glob("*.yaml")), key=_natural) if folder.is_dir() else []
+    return sorted((p.stem for p in folder.glob("*.yaml")), key=natural_key) if folder.is_dir() else []

@@ -126,9 +126,22 @@ class ForcedConfig:
 
 @dataclass
 class EarlyStopConfig:
+    enabled: bool = True
     patience: int = 20
     threshold: float = 0.02
     top_k: int = 5
+
+
+@dataclass
+class Phase2Config:
+    top_budgets: int = 2
+    n_trials: int = 25
+    overwrite: bool = False
+    config_dir: Optional[str] = None  # None: the project's conf/; files go to <config_dir>/search/
+    n_heads: list[int] = field(default_factory=lambda: [1, 2, 4, 8, 16])
+    lr: list[float] = field(default_factory=lambda: [5e-6, 2e-3])
+    weight_decay: list[float] = field(default_factory=lambda: [0.05, 0.1])
+    batch_size: list[int] = field(default_factory=lambda: [8, 16, 32, 64, 128, 256])
 
 
 @dataclass
@@ -139,6 +152,7 @@ class SearchConfig:
     early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
     max_failure_share: float = 0.5
     min_trials_before_abort: int = 5
+    phase2: Phase2Config = field(default_factory=Phase2Config)
     trial: Optional[int] = None  # set by the sweeper: this job's Optuna trial number
 
 

@@ -126,7 +126,7 @@ def update_early_stop(
     values = {t.number: float(t.value) for t in _trials(study, (TrialState.COMPLETE,))}  # type: ignore[arg-type]
     values.update(pending or {})
     verdict = check_convergence(values.values(), direction, rule)
-    if verdict.converged and "early_stop" not in study.user_attrs:
+    if rule.enabled and verdict.converged and "early_stop" not in study.user_attrs:
         record = {
             "n_complete": verdict.n_complete,
             "n_trials": len(_trials(study)),

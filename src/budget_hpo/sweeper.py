@@ -71,7 +71,7 @@ def forced_params(
             drop it from the trial's overrides).
     """
     missing = [k for k in FORCED_KEYS if k not in space]
-    if missing:
+    if forced and missing:
         raise ConfigError(
             "hydra.sweeper.params", sorted(space), f"a search space that includes {missing}"
         )

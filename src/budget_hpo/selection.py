@@ -1,0 +1,67 @@
+"""Which budgets earn a phase-2 search: a pure, tested rule.
+
+Rank budgets by their best COMPLETE objective value (the best is the highest when maximising, the
+lowest when minimising); break ties by the mean of each budget's best three values (fewer if it
+has fewer); then by budget name, so the order is total. Failed, pruned and running trials have no
+value and do not take part.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from budget_hpo.errors import ConfigError
+
+__all__ = ["BudgetRank", "RULE_TEXT", "TrialOutcome", "rank_budgets", "top_budgets"]
+
+RULE_TEXT = (
+    "rank budgets by their best COMPLETE objective (direction-aware), break ties by the mean of "
+    "each budget's best three"
+)
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What the rule needs of one finished trial."""
+
+    number: int
+    budget: str
+    value: float | None  # None: failed, pruned or running
+
+
+@dataclass(frozen=True)
+class BudgetRank:
+    budget: str
+    best_value: float
+    best_trial: int
+    mean_top3: float
+    n_complete: int
+
+
+def rank_budgets(outcomes: Iterable[TrialOutcome], direction: str) -> list[BudgetRank]:
+    """Every budget with at least one complete trial, best first."""
+    if direction not in ("maximize", "minimize"):
+        raise ConfigError("direction", direction, "maximize | minimize")
+    sign = 1.0 if direction == "maximize" else -1.0
+    by_budget: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for o in outcomes:
+        if o.value is not None and math.isfinite(o.value):
+            by_budget[o.budget].append((o.value, o.number))
+    ranks = []
+    for budget, values in by_budget.items():
+        ordered = sorted(values, key=lambda vn: (-sign * vn[0], vn[1]))  # best first, then earliest
+        top3 = [v for v, _ in ordered[:3]]
+        ranks.append(
+            BudgetRank(budget, ordered[0][0], ordered[0][1], sum(top3) / len(top3), len(values))
+        )
+    return sorted(ranks, key=lambda r: (-sign * r.best_value, -sign * r.mean_top3, r.budget))
+
+
+def top_budgets(outcomes: Iterable[TrialOutcome], direction: str, count: int) -> list[BudgetRank]:
+    """The best ``count`` budgets by :func:`rank_budgets`."""
+    if count < 1:
+        raise ConfigError("search.phase2.top_budgets", count, "an integer >= 1")
+    return rank_budgets(outcomes, direction)[:count]

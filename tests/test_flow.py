@@ -1,0 +1,71 @@
+"""The whole flow as subprocesses: phase 1 -> phase-2 files and report -> phase 2 -> report."""
+
+from __future__ import annotations
+
+import optuna
+import pandas as pd
+import pytest
+
+from .conftest import SMALL, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
+    storage = f"sqlite:///{tmp_path}/study.db"
+    conf = tmp_path / "generated"
+    phase1 = ["-m", "search=phase1", "search.budgets=[750k,2M]", "hydra.sweeper.n_trials=12",
+              f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/p1",
+              f"search.phase2.config_dir={conf}", "search.forced=false", *SMALL]
+    proc = run_cli("budget-hpo", phase1, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = sorted(p.name for p in (conf / "search").iterdir())
+    assert len(files) == 2 and all(f.startswith("phase2_") and f.endswith(".yaml") for f in files)
+    report = tmp_path / "p1" / "report"
+    trials = pd.read_csv(report / "trials.csv")
+    assert len(trials) == 12 and (report / "scaling.png").stat().st_size > 5_000
+    assert "budget-hpo-phase1" in (report / "summary.md").read_text()
+
+    # the on-demand command regenerates byte-identical files
+    before = {f: (conf / "search" / f).read_bytes() for f in files}
+    again = run_cli("budget-hpo-phase2", [f"hydra.sweeper.storage={storage}",
+                                          f"search.phase2.config_dir={conf}"], cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("unchanged:") == 2
+    assert {f: (conf / "search" / f).read_bytes() for f in files} == before
+
+    budget = files[0].removeprefix("phase2_").removesuffix(".yaml")
+    phase2 = ["-m", "--config-dir", str(conf), f"search=phase2_{budget}",
+              "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/p2", *SMALL]
+    proc = run_cli("budget-hpo", phase2, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    study = optuna.load_study(study_name=f"budget-hpo-phase2_{budget}", storage=storage)
+    assert len(study.trials) == 3
+    for trial in study.trials:
+        assert trial.params["budget"] == budget
+        assert set(trial.params) == {"budget", "model.n_heads", "regularization.lr",
+                                     "regularization.weight_decay", "model.batch_size"}
+        assert 5e-6 <= trial.params["regularization.lr"] <= 2e-3
+        assert 0.05 <= trial.params["regularization.weight_decay"] <= 0.1
+        if trial.state.name == "COMPLETE":
+            assert trial.user_attrs["n_heads"] == trial.params["model.n_heads"]
+
+    out = run_cli("budget-hpo-report", ["--storage", storage, "--out", str(tmp_path / "rep")],
+                  cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    summary = (tmp_path / "rep" / "summary.md").read_text()
+    assert "Phase 2 beside phase 1" in summary and f"| {budget} |" in summary
+
+
+def test_readme_main_job_runs_the_whole_flow_at_demo_scale(tmp_path):
+    proc = run_cli("budget-hpo", ["-m", "search=demo", f"hydra.sweep.dir={tmp_path}/demo"],
+                   cwd=tmp_path, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    study = optuna.load_study(study_name="budget-hpo-demo",
+                              storage=f"sqlite:///{tmp_path}/multirun/demo.db")
+    forced = [t.user_attrs.get("forced_id") for t in study.trials if t.user_attrs.get("forced")]
+    assert len(forced) == 11 and forced[0] == "G1-750k-shallow"
+    assert len(study.trials) > 11  # TPE trials followed the forced ones
+    assert "early_stop" in study.user_attrs and len(study.trials) < 30  # converged before n_trials
+    assert len(list((tmp_path / "multirun" / "demo_conf" / "search").glob("phase2_*.yaml"))) == 2
+    assert (tmp_path / "demo" / "report" / "summary.md").exists()

@@ -1,0 +1,119 @@
+"""Phase-2 files from a real Optuna study: selection, determinism, the hand-edit guard, composing."""
+
+from __future__ import annotations
+
+import logging
+
+import optuna
+import pytest
+from hydra import compose, initialize_config_dir
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.trial import TrialState, create_trial
+
+from budget_hpo.paths import CONFIG_DIR
+from budget_hpo.phase2 import Phase2Settings, render_phase2, phase2_specs, write_phase2_files
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+DISTS = {
+    "budget": CategoricalDistribution(["750k", "2M", "20M", "200M"]),
+    "style": CategoricalDistribution(["shallow", "deep"]),
+    "regularization.dropout": FloatDistribution(0.1, 0.7),
+}
+D_MODEL = {("750k", "shallow"): 192, ("750k", "deep"): 128, ("2M", "shallow"): 320,
+           ("2M", "deep"): 192, ("20M", "shallow"): 768, ("20M", "deep"): 200}
+
+
+def make_study(tmp_path, rows, direction="maximize"):
+    """A real SQLite study holding finished trials (budget, style, dropout, value or None)."""
+    storage = f"sqlite:///{tmp_path}/p1.db"
+    study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage, direction=direction)
+    for budget, style, dropout, value in rows:
+        study.add_trial(create_trial(
+            params={"budget": budget, "style": style, "regularization.dropout": dropout},
+            distributions=DISTS, value=value,
+            state=TrialState.COMPLETE if value is not None else TrialState.FAIL,
+            user_attrs={"d_model": D_MODEL[(budget, style)], "forced": False},
+        ))
+    return study, storage
+
+
+ROWS = [("750k", "shallow", 0.5, 0.61), ("2M", "deep", 0.3, 0.70), ("20M", "deep", 0.2, 0.72),
+        ("20M", "shallow", 0.4, 0.69), ("2M", "shallow", 0.6, None), ("750k", "deep", 0.5, 0.64)]
+
+
+def test_top_budgets_get_their_best_style_and_dropout(tmp_path):
+    study, storage = make_study(tmp_path, ROWS)
+    specs = phase2_specs(study, storage, Phase2Settings())
+    assert [s.budget for s in specs] == ["20M", "2M"]
+    top = specs[0]
+    assert (top.style, top.dropout, top.best_trial, top.d_model) == ("deep", 0.2, 2, 200)
+    assert top.n_heads == (1, 2, 4, 8) and top.dropped_heads == (16,)  # 16 does not divide 200
+    text = render_phase2(top)
+    assert "16] dropped: they do not divide d_model=200" in text
+    assert "model.n_heads: choice(1, 2, 4, 8)" in text
+    assert "break ties by the mean of each budget's best three" in text
+    assert "budget-hpo -m search=phase2_20M" in text and "study_name: budget-hpo-phase2_20M" in text
+    assert "20M: 0.7200 (trial 2" in text and "style=deep, dropout=0.2" in text
+
+
+def test_same_study_gives_byte_identical_files_and_reruns_leave_them_alone(tmp_path):
+    study, storage = make_study(tmp_path, ROWS)
+    folder = tmp_path / "conf" / "search"
+    first = write_phase2_files(study, storage, Phase2Settings(), folder)
+    assert [o.status for o in first] == ["written", "written"]
+    texts = {o.path.name: o.path.read_bytes() for o in first}
+    again = write_phase2_files(study, storage, Phase2Settings(), folder)
+    assert [o.status for o in again] == ["unchanged", "unchanged"]
+    assert {o.path.name: o.path.read_bytes() for o in again} == texts
+    assert sorted(p.name for p in folder.iterdir()) == ["phase2_20M.yaml", "phase2_2M.yaml"]
+
+
+def test_hand_edited_file_is_kept_and_the_new_one_written_beside(tmp_path, caplog):
+    study, storage = make_study(tmp_path, ROWS)
+    folder = tmp_path / "search"
+    write_phase2_files(study, storage, Phase2Settings(), folder)
+    edited = folder / "phase2_20M.yaml"
+    text = edited.read_text().replace("n_trials: 25", "n_trials: 40")
+    edited.write_text(text)
+    study.add_trial(create_trial(params={"budget": "20M", "style": "shallow",
+                                         "regularization.dropout": 0.35},
+                                 distributions=DISTS, value=0.80,
+                                 user_attrs={"d_model": 768}))
+    with caplog.at_level(logging.WARNING):
+        outcomes = write_phase2_files(study, storage, Phase2Settings(), folder)
+    assert edited.read_text() == text  # the hand edit survives
+    beside = folder / "phase2_20M.yaml.new"
+    assert [o.status for o in outcomes][0] == "beside" and beside.exists()
+    assert "style: shallow" not in text and "override /style: shallow" in beside.read_text()
+    assert "edited by hand" in caplog.text
+    forced = write_phase2_files(study, storage, Phase2Settings(overwrite=True), folder)
+    assert forced[0].status == "written" and "override /style: shallow" in edited.read_text()
+
+
+def test_minimising_study_picks_the_lowest(tmp_path):
+    rows = [("750k", "shallow", 0.5, 0.9), ("2M", "deep", 0.3, 0.4), ("20M", "deep", 0.2, 0.5)]
+    study, storage = make_study(tmp_path, rows, direction="minimize")
+    specs = phase2_specs(study, storage, Phase2Settings(top_budgets=1))
+    assert [s.budget for s in specs] == ["2M"] and "direction: minimize" in render_phase2(specs[0])
+
+
+def test_generated_file_composes_through_the_search_path(tmp_path):
+    study, storage = make_study(tmp_path, ROWS)
+    write_phase2_files(study, storage, Phase2Settings(), tmp_path / "extra" / "search")
+    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
+        cfg = compose(config_name="config", return_hydra_config=True, overrides=[
+            f"hydra.searchpath=[file://{tmp_path / 'extra'}]", "search=phase2_20M"])
+    assert (cfg.budget.name, cfg.style.name, cfg.regularization.dropout) == ("20M", "deep", 0.2)
+    assert cfg.search.name == "phase2_20M" and cfg.search.forced is False
+    params = cfg.hydra.sweeper.params
+    assert params["model.n_heads"] == "choice(1, 2, 4, 8)"
+    assert params["model.batch_size"] == "choice(8, 16, 32, 64, 128, 256)"
+    assert params["regularization.lr"] == "tag(log, interval(5e-06, 0.002))"
+    assert cfg.hydra.sweeper.n_trials == 25 and cfg.hydra.sweeper.storage == storage
+
+
+def test_empty_study_is_named(tmp_path):
+    study, storage = make_study(tmp_path, [("2M", "deep", 0.3, None)])
+    with pytest.raises(Exception, match="at least one COMPLETE trial"):
+        phase2_specs(study, storage, Phase2Settings())

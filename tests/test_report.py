@@ -1,0 +1,83 @@
+"""The report: trials.csv, summary.md and two valid PNGs from real studies."""
+
+from __future__ import annotations
+
+import matplotlib.image as mpimg
+import optuna
+import pandas as pd
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.trial import TrialState, create_trial
+
+from budget_hpo.report import write_report
+
+from .conftest import run_cli
+
+DISTS = {
+    "budget": CategoricalDistribution(["750k", "2M"]),
+    "style": CategoricalDistribution(["shallow", "deep"]),
+    "regularization.lr": FloatDistribution(1e-5, 1e-3, log=True),
+}
+PARAMS = {("750k", "shallow"): 902_785, ("750k", "deep"): 801_793, ("2M", "shallow"): 2_487_681,
+          ("2M", "deep"): 2_237_377}
+
+
+def fill(study, rows, forced_first=0):
+    for i, (budget, style, lr, value) in enumerate(rows):
+        study.add_trial(create_trial(
+            params={"budget": budget, "style": style, "regularization.lr": lr},
+            distributions=DISTS, value=value,
+            state=TrialState.COMPLETE if value is not None else TrialState.FAIL,
+            user_attrs={"forced": i < forced_first, "params_exact": PARAMS[(budget, style)],
+                        "val_auc": value, "test_auc": None if value is None else value - 0.01,
+                        "naive_val_auc": 0.45, "linear_val_auc": 0.75, "d_model": 192,
+                        "n_layers": 2, "n_heads": 4},
+        ))
+
+
+def test_report_has_rows_columns_summary_and_images(tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    p1 = optuna.create_study(study_name="budget-hpo-phase1", storage=storage, direction="maximize")
+    fill(p1, [("750k", "shallow", 1e-4, 0.60), ("750k", "deep", 1e-4, 0.62),
+              ("2M", "shallow", 1e-4, 0.66), ("2M", "deep", 1e-4, None),
+              ("2M", "deep", 3e-4, 0.65), ("750k", "deep", 5e-5, 0.63)], forced_first=4)
+    p1.set_user_attr("early_stop", {"n_complete": 5, "n_trials": 6, "spread": 0.01,
+                                    "threshold": 0.02, "top_k": 3, "patience": 5,
+                                    "top_values": [0.66, 0.65, 0.63]})
+    p2 = optuna.create_study(study_name="budget-hpo-phase2_2M", storage=storage, direction="maximize")
+    fill(p2, [("2M", "shallow", 2e-4, 0.68), ("2M", "shallow", 1e-3, 0.64)])
+    running = p1.ask()  # a trial still running: the report works on a live study
+    report = write_report(storage, tmp_path / "out")
+
+    trials = pd.read_csv(tmp_path / "out" / "trials.csv")
+    assert len(trials) == 6 + 1 + 2
+    for column in ("study", "phase", "number", "state", "value", "params_budget", "params_style",
+                   "user_attrs_val_auc", "user_attrs_test_auc", "user_attrs_params_exact"):
+        assert column in trials.columns, column
+    assert set(trials["state"]) == {"COMPLETE", "FAIL", "RUNNING"}
+    assert (trials["study"] == "budget-hpo-phase2_2M").sum() == 2
+
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "| 2M | shallow | 0.6600 | 0.6600 | 0.6500 | 2 |" in summary
+    assert "| 2M | deep | 0.6500 |" in summary and "| 2 | 1 |" in summary  # run 2, failed 1
+    assert "Converged: the top 3 of 5 complete trials" in summary
+    assert "| 2M | 0.6600 | 0.6800 | +0.0200 | 0 |" in summary  # phase 2 beside phase 1
+    assert "| 0.4500 | 0.7500 |" in summary  # baselines
+    assert "Parameter importances" in summary and "| regularization.lr |" in summary
+    assert f"optuna-dashboard {storage}" in summary
+    for name in ("scaling.png", "history.png"):
+        image = mpimg.imread(tmp_path / "out" / name)
+        assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
+        assert image.std() > 0.01  # not blank
+    assert report.folder == tmp_path / "out" and running.number == 6
+
+
+def test_report_command_names_its_folder_and_the_dashboard(tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage, direction="maximize")
+    fill(study, [("750k", "shallow", 1e-4, 0.6), ("2M", "deep", 1e-4, 0.7)])
+    proc = run_cli("budget-hpo-report", ["--storage", storage, "--out", str(tmp_path / "r")],
+                   cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"written to {tmp_path / 'r'}/" in proc.stdout
+    assert f"optuna-dashboard {storage}" in proc.stdout
+    assert (tmp_path / "r" / "summary.md").exists()
