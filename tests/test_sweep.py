@@ -14,6 +14,8 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from budget_hpo.study import counted_trials, stale_numbers
+
 from .conftest import SMALL, run_cli
 
 pytestmark = pytest.mark.slow
@@ -89,7 +91,8 @@ def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):
 
 def test_sigkill_mid_sweep_then_rerun_resumes_without_loss_or_duplicates(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=5",
-                      "trainer.max_steps=150", "search.early_stop.patience=100")
+                      "trainer.max_steps=150", "search.early_stop.patience=100",
+                      "search.heartbeat_interval=1", "search.grace_period=2")
     exe = Path(sys.executable).with_name("budget-hpo")
     proc = subprocess.Popen([str(exe), *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -116,14 +119,15 @@ def test_sigkill_mid_sweep_then_rerun_resumes_without_loss_or_duplicates(tmp_pat
 
     rerun = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    trials = load(tmp_path).trials
+    study = load(tmp_path)
+    trials = study.trials
     stale = trials[2]
-    assert stale.state == TrialState.FAIL and stale.user_attrs["stale"] is True
-    assert "stale" in stale.user_attrs["fail_reason"]
+    assert stale.state == TrialState.FAIL
     retries = [t for t in trials if t.user_attrs.get("retry_of") == 2]
     assert len(retries) == 1 and retries[0].state == TrialState.COMPLETE
-    assert retries[0].params == stale.params
-    counted = [t for t in trials if not t.user_attrs.get("stale")]
+    assert retries[0].params == stale.params and retries[0].system_attrs["failed_trial"] == 2
+    assert stale_numbers(study) == {2}
+    counted = counted_trials(study)
     assert len(counted) == 5 and all(t.state == TrialState.COMPLETE for t in counted)
     forced_ids = [t.user_attrs["forced_id"] for t in counted if t.user_attrs.get("forced")]
     assert sorted(forced_ids) == ["G1-750k-deep", "G1-750k-shallow"]

@@ -64,7 +64,7 @@ class Phase2Callback(Callback):
         from budget_hpo.errors import ConfigError
         from budget_hpo.paths import CONFIG_DIR
         from budget_hpo.phase2 import Phase2Settings, phase2_folder, write_phase2_files
-        from budget_hpo.report import write_report
+        from budget_hpo.report import with_phase2, write_report
 
         sweeper = config.hydra.sweeper
         storage, name = str(sweeper.storage), str(sweeper.study_name)
@@ -75,7 +75,11 @@ class Phase2Callback(Callback):
         except ConfigError as err:
             log.warning("phase 2 files not written: %s", err)
         folder = Path(str(config.hydra.sweep.dir)) / "report"
-        report = write_report(storage, folder)
+        try:
+            report = write_report(storage, folder, with_phase2(storage, name))
+        except Exception as err:  # a report problem must not fail a finished sweep
+            log.warning("report not written: %s", err)
+            return
         log.info("report of %d trials: %s/summary.md (and trials.csv, scaling.png, history.png)",
                  len(report.trials), folder)
         log.info("browse the studies: optuna-dashboard %s", storage)

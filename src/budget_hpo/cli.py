@@ -61,12 +61,16 @@ def check_group_overrides(args: Sequence[str]) -> None:
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
 def _app(cfg: DictConfig) -> float:
+    from budget_hpo.pruning import open_reporter
     from budget_hpo.trial import run_trial
 
+    hydra_cfg = HydraConfig.get()
     try:
-        result = run_trial(cfg, output_dir=HydraConfig.get().runtime.output_dir)
+        sweeper = hydra_cfg.sweeper
+        reporter = open_reporter(cfg, sweeper.get("storage"), sweeper.get("study_name"))
+        result = run_trial(cfg, output_dir=hydra_cfg.runtime.output_dir, reporter=reporter)
     except (ConfigError, TrialFailed) as err:
-        if HydraConfig.get().mode == RunMode.RUN:  # one run: one line, non-zero exit
+        if hydra_cfg.mode == RunMode.RUN:  # one run: one line, non-zero exit
             _fail(str(err))
         raise  # in a sweep the sweeper records the failure
     log.info("%s", result.summary())

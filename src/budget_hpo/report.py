@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from budget_hpo.errors import ConfigError
+
 __all__ = ["DEFAULT_STORAGE", "Report", "main", "write_report"]
 
 DEFAULT_STORAGE = "sqlite:///multirun/budget_hpo.db"
@@ -50,8 +52,20 @@ def load_studies(storage: str, names: Sequence[str] | None = None) -> list[Any]:
             key=lambda n: (not _phase(n).startswith("phase1"), n),
         )
     if not names:
-        raise SystemExit(f"budget-hpo-report: error: no budget-hpo studies in {storage}")
+        raise ConfigError("--storage", storage, "a storage holding budget-hpo-* studies")
+    known = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+    for name in names:
+        if name not in known:
+            raise ConfigError("--study", name, " | ".join(sorted(known)) or "(no studies)")
     return [optuna.load_study(study_name=n, storage=storage) for n in names]
+
+
+def with_phase2(storage: str, study_name: str) -> list[str]:
+    """A phase-1 study and the phase-2 studies in the same storage."""
+    import optuna
+
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    return [study_name, *sorted(n for n in names if n.startswith(f"{PREFIX}phase2_"))]
 
 
 def trials_frame(studies: Sequence[Any]) -> pd.DataFrame:
@@ -301,7 +315,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="folder; default multirun/report-<date>_<time>")
     args = parser.parse_args(argv)
     folder = args.out or Path("multirun") / f"report-{datetime.now():%Y-%m-%d_%H-%M-%S}"
-    report = write_report(args.storage, folder, args.study)
+    try:
+        report = write_report(args.storage, folder, args.study)
+    except ConfigError as err:
+        print(f"budget-hpo-report: error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
     n = len(report.trials)
     print(f"report of {n} trials written to {report.folder}/ "
           f"({', '.join(p.name for p in report.files)})")

@@ -152,6 +152,11 @@ class SearchConfig:
     early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
     max_failure_share: float = 0.5
     min_trials_before_abort: int = 5
+    pruner: str = "none"  # none | median | hyperband
+    prune_every: int = 50  # training steps between intermediate evaluations
+    prune_threshold: float = 0.5  # search.pruner=threshold: worse than this at a check is pruned
+    heartbeat_interval: int = 20
+    grace_period: int = 60
     phase2: Phase2Config = field(default_factory=Phase2Config)
     trial: Optional[int] = None  # set by the sweeper: this job's Optuna trial number
 

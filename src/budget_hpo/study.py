@@ -2,15 +2,20 @@
 counting towards ``n_trials``, failure share and the recorded early stop.
 
 User attributes written here (on trials): ``forced`` (bool), ``forced_id``, ``retry_of``,
-``stale``, ``fail_reason``, and the trial's measured results (see :func:`record_result`).
+``fail_reason``, and the trial's measured results (see :func:`record_result`). Trials failed for a
+stale heartbeat are listed in their retry's ``retry_history`` system attribute (Optuna's).
 On the study: ``early_stop`` (set once, when the rule first fires).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +27,15 @@ from budget_hpo.forced import ForcedTrial
 
 __all__ = [
     "RESULT_ATTRS",
+    "Heartbeat",
     "counted_trials",
     "enqueue_forced",
-    "fail_stale_trials",
+    "fail_stale",
     "failure_share",
+    "open_storage",
+    "running_trials",
+    "stale_numbers",
+    "study_lock",
     "record_result",
     "update_early_stop",
 ]
@@ -44,9 +54,22 @@ def _trials(study: optuna.Study, states: Sequence[TrialState] | None = None) -> 
     return study.get_trials(deepcopy=False, states=states)
 
 
+def stale_numbers(study: optuna.Study) -> set[int]:
+    """Trials failed for a stale heartbeat and retried (Optuna's ``retry_history``)."""
+    stale: set[int] = set()
+    for trial in _trials(study):
+        stale.update(trial.system_attrs.get("retry_history", ()))
+    return stale
+
+
 def counted_trials(study: optuna.Study) -> list[FrozenTrial]:
     """Finished trials that count towards ``n_trials`` (a stale trial is replaced by its retry)."""
-    return [t for t in _trials(study, FINISHED) if not t.user_attrs.get("stale")]
+    stale = stale_numbers(study)
+    return [t for t in _trials(study, FINISHED) if t.number not in stale]
+
+
+def running_trials(study: optuna.Study) -> list[FrozenTrial]:
+    return _trials(study, (TrialState.RUNNING,))
 
 
 def failure_share(study: optuna.Study) -> tuple[int, int]:
@@ -55,29 +78,114 @@ def failure_share(study: optuna.Study) -> tuple[int, int]:
     return sum(t.state == TrialState.FAIL for t in counted), len(counted)
 
 
-def fail_stale_trials(study: optuna.Study, running_elsewhere: Iterable[int] = ()) -> list[int]:
-    """Mark trials left RUNNING by a killed sweep as FAIL and enqueue their configs once more.
+def open_storage(url: str | None, heartbeat_interval: int, grace_period: int) -> Any:
+    """An RDB storage with heartbeats, so that workers can tell a dead worker's trial from a live one.
 
-    A trial that is itself a retry is failed but not retried again. ``running_elsewhere`` lists
-    trial numbers known to be alive (other workers), which are left alone.
+    A trial whose heartbeat is older than ``grace_period`` seconds is failed by
+    :func:`fail_stale` and its config re-enqueued once (Optuna's RetryHeartbeatStaleTrialCallback).
+    Other storages (``None``: in memory) are returned as they are.
     """
-    alive = set(running_elsewhere)
-    retried: list[int] = []
-    for trial in _trials(study, (TrialState.RUNNING,)):
-        if trial.number in alive:
-            continue
-        live = optuna.Trial(study, trial._trial_id)
-        live.set_user_attr("stale", True)
-        live.set_user_attr("fail_reason", "stale: left RUNNING by a sweep that was killed")
-        study.tell(trial.number, state=TrialState.FAIL)
-        if trial.user_attrs.get("retry_of") is not None:
-            log.warning("trial %d was stale and already a retry: not retried again", trial.number)
-            continue
-        attrs = {k: v for k, v in trial.user_attrs.items() if k in ("forced", "forced_id")}
-        study.enqueue_trial(dict(trial.params), user_attrs={**attrs, "retry_of": trial.number})
-        retried.append(trial.number)
-        log.warning("trial %d was left RUNNING: marked FAIL and its config re-enqueued", trial.number)
-    return retried
+    if url is None or not str(url).startswith(("sqlite", "postgresql", "mysql")):
+        return url
+    url = str(url)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    return optuna.storages.RDBStorage(
+        url,
+        engine_kwargs=engine_kwargs,
+        heartbeat_interval=heartbeat_interval,
+        grace_period=grace_period,
+        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
+    )
+
+
+def fail_stale(study: optuna.Study) -> list[int]:
+    """Fail RUNNING trials whose heartbeat stopped (a killed worker) and enqueue their retries."""
+    before = {t.number for t in running_trials(study)}
+    optuna.storages.fail_stale_trials(study)
+    failed = sorted(before - {t.number for t in running_trials(study)} - {
+        t.number for t in _trials(study, (TrialState.COMPLETE, TrialState.PRUNED))})
+    for number in failed:
+        log.warning("trial %d stopped sending heartbeats (its worker died): marked FAIL and its "
+                    "config re-enqueued once", number)
+    return failed
+
+
+@contextmanager
+def study_lock(url: str | None, study_name: str) -> Iterator[None]:
+    """Serialise the few storage operations that must not interleave between workers.
+
+    Enqueueing the forced configs and deciding whether another trial fits into ``n_trials`` are
+    check-then-act steps; two workers doing them at once would duplicate a forced config or
+    overshoot the total. SQLite: an exclusive ``flock`` on ``<db>.lock`` (one machine);
+    PostgreSQL: a session advisory lock keyed by the study name; otherwise a process-local lock.
+    """
+    url = str(url or "")
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url[len("sqlite:///"):]).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif url.startswith("postgresql"):
+        import sqlalchemy
+
+        key = int.from_bytes(hashlib.sha256(study_name.encode()).digest()[:8], "big", signed=True)
+        engine = _engines.setdefault(url, sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool))
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    else:
+        with _local_lock:
+            yield
+
+
+_engines: dict[str, Any] = {}
+_local_lock = threading.Lock()
+
+
+class Heartbeat:
+    """Record heartbeats for the trials this worker runs, from a background thread."""
+
+    def __init__(self, study: optuna.Study, trial_ids: Sequence[int]) -> None:
+        storage = study._storage
+        interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
+        self._storage = storage if interval else None
+        self._ids = list(trial_ids)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def beat(self) -> None:
+        if self._storage is not None:
+            for trial_id in self._ids:
+                try:
+                    self._storage.record_heartbeat(trial_id)
+                except Exception as err:  # a finished trial, a storage hiccup: try again later
+                    log.debug("heartbeat for trial id %d failed: %s", trial_id, err)
+
+    def _run(self) -> None:
+        interval = float(self._storage.get_heartbeat_interval() or 1) if self._storage else 1.0
+        while not self._stop.wait(interval):
+            self.beat()
+
+    def __enter__(self) -> Heartbeat:
+        self.beat()
+        if self._storage is not None:
+            self._thread = threading.Thread(target=self._run, name="budget-hpo-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def enqueue_forced(

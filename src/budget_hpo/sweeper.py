@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,17 +42,26 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.forced import ForcedTrial, forced_trials
 from budget_hpo.space import search_params
 from budget_hpo.study import (
+    Heartbeat,
     counted_trials,
     enqueue_forced,
-    fail_stale_trials,
+    fail_stale,
     failure_share,
+    open_storage,
     record_result,
+    running_trials,
+    study_lock,
     update_early_stop,
 )
 
 __all__ = ["BudgetSweeperImpl", "SweepAborted", "forced_params"]
 
 log = logging.getLogger(__name__)
+
+# Optuna flags its heartbeat API as experimental and expects it under Study.optimize; the sweeper
+# drives heartbeats itself (budget_hpo.study.Heartbeat), so these warnings say nothing to a user.
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 SAMPLER_WHITELIST = ("hydra_plugins.hydra_optuna_sweeper.*", "optuna.samplers.*")
 FORCED_KEYS = ("budget", "style", "regularization.dropout", "regularization.lr",
@@ -88,13 +99,6 @@ def _param_value(cfg: DictConfig, name: str) -> Any:
     if isinstance(value, DictConfig):
         return str(value.name)
     return value
-
-
-def _ensure_sqlite_folder(storage: Any) -> None:
-    """SQLite creates the file but not its folder (``multirun/`` on a fresh checkout)."""
-    url = str(storage or "")
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _describe(sampler: Any) -> str:
@@ -154,41 +158,60 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         direction = directions[0]
         params = forced_params(self._config_for, self.forced, space)
 
-        _ensure_sqlite_folder(self.storage)
-        study = optuna.create_study(
-            study_name=self.study_name, storage=self.storage, sampler=self.sampler,
-            direction=direction, load_if_exists=True,
-        )
-        retried = fail_stale_trials(study)
-        added = enqueue_forced(study, self.forced, params)
-        done = len(counted_trials(study))
+        search = self.config.search
+        with study_lock(self.storage, str(self.study_name)):  # also serialises schema creation
+            storage = open_storage(
+                self.storage, int(search.heartbeat_interval), int(search.grace_period)
+            )
+            study = optuna.create_study(
+                study_name=self.study_name, storage=storage, sampler=self.sampler,
+                direction=direction, load_if_exists=True,
+            )
+            fail_stale(study)
+            added = enqueue_forced(study, self.forced, params)
         log.info(
-            "study %s in %s: %d of n_trials=%d done; %d forced configs enqueued, %d stale retried",
-            study.study_name, self.storage, done, self.n_trials, len(added), len(retried),
+            "study %s in %s: %d of n_trials=%d done, %d running elsewhere; %d forced configs "
+            "enqueued", study.study_name, self.storage, len(counted_trials(study)), self.n_trials,
+            len(running_trials(study)), len(added),
         )
         log.info("search space: %s", {k: repr(v) for k, v in space.items()})
         log.info("sampler: %s", _describe(self.sampler))
 
         while True:
-            if "early_stop" in study.user_attrs:
-                stop = study.user_attrs["early_stop"]
-                log.info(
-                    "study has converged (top %d within %.4f after %d complete trials): stopping",
-                    stop["top_k"], stop["spread"], stop["n_complete"],
+            with study_lock(self.storage, str(self.study_name)):
+                fail_stale(study)
+                if "early_stop" in study.user_attrs:
+                    stop = study.user_attrs["early_stop"]
+                    log.info(
+                        "study has converged (top %d within %.4f after %d complete trials): "
+                        "stopping", stop["top_k"], stop["spread"], stop["n_complete"],
+                    )
+                    break
+                running = len(running_trials(study))
+                free = self.n_trials - len(counted_trials(study)) - running
+                trials = [study.ask() for _ in range(min(self.n_jobs, max(free, 0)))]
+                Heartbeat(study, [t._trial_id for t in trials]).beat()
+            if not trials:
+                if running == 0:
+                    break
+                # Other workers' trials may still fail (then their retries are run here) or
+                # change the verdict: wait for them rather than leave the study short.
+                time.sleep(float(search.heartbeat_interval))
+                continue
+            for trial in trials:
+                retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(
+                    study.get_trials(deepcopy=False)[trial.number]
                 )
-                break
-            remaining = self.n_trials - len(counted_trials(study))
-            if remaining <= 0:
-                break
-            batch = min(self.n_jobs, remaining)
-            trials = [study.ask() for _ in range(batch)]
+                if retried is not None:
+                    trial.set_user_attr("retry_of", retried)
             overrides = [
                 (*o, f"search.trial={t.number}")
                 for o, t in zip(
                     self._configure_trials(trials, space, fixed, fixed_overrides), trials
                 )
             ]
-            returns = self._launch(overrides, [t.number for t in trials])
+            with Heartbeat(study, [t._trial_id for t in trials]):
+                returns = self._launch(overrides, [t.number for t in trials])
             for trial, ret in zip(trials, returns):
                 self._tell(study, trial, ret)
             update_early_stop(study, self.rule, direction)
@@ -215,6 +238,11 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             value = float(ret.return_value)  # re-raises the job's exception if it failed
             if not math.isfinite(value):
                 raise ValueError(f"objective is {value}")
+        except optuna.TrialPruned as err:
+            trial.set_user_attr("pruned", str(err))
+            study.tell(trial, state=TrialState.PRUNED)
+            log.info("trial %d %s", trial.number, err)
+            return None
         except Exception as err:  # recorded, and the sweep goes on
             reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             trial.set_user_attr("fail_reason", reason)

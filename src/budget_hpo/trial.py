@@ -29,6 +29,7 @@ from budget_hpo.evaluation import (
     naive_scores,
 )
 from budget_hpo.models import build_model, count_parameters
+from budget_hpo.pruning import Reporter, pruning_callback, validation_forecast
 from budget_hpo.validate import check_config
 
 __all__ = ["TrialResult", "run_trial"]
@@ -87,8 +88,13 @@ class TrialResult:
         )
 
 
-def run_trial(cfg: DictConfig, output_dir: str | Path | None = None) -> TrialResult:
+def run_trial(
+    cfg: DictConfig, output_dir: str | Path | None = None, reporter: Reporter | None = None
+) -> TrialResult:
     """Run one trial and, when ``output_dir`` is given, write ``result.json`` there.
+
+    With a ``reporter`` (a pruned sweep), the validation objective is reported every
+    ``reporter.every`` steps and the run stops with ``optuna.TrialPruned`` when pruned.
 
     Raises:
         ConfigError: bad input (before any training).
@@ -121,7 +127,10 @@ def run_trial(cfg: DictConfig, output_dir: str | Path | None = None) -> TrialRes
 
     if cfg.trainer.num_threads is not None:
         torch.set_num_threads(int(cfg.trainer.num_threads))
-    model = build_model(cfg, arch, panel.n_series, callbacks=[Timer()])
+    callbacks: list[Any] = [Timer()]
+    if reporter is not None:
+        callbacks.append(_pruning(cfg, values, splits, reporter))
+    model = build_model(cfg, arch, panel.n_series, callbacks=callbacks)
     params = count_parameters(model)
     nf = NeuralForecast(models=[model], freq=1)
     frame = panel.long()
@@ -215,6 +224,22 @@ def run_trial(cfg: DictConfig, output_dir: str | Path | None = None) -> TrialRes
     if output_dir is not None:
         write_result(result, Path(output_dir) / "result.json")
     return result
+
+
+def _pruning(cfg: DictConfig, values: np.ndarray, splits: Any, reporter: Reporter) -> Any:
+    """The Lightning callback that reports the validation objective during training."""
+    horizon, origins = int(cfg.data.horizon), splits.val_origins
+    realised = horizon_change(values, origins, horizon)
+    steps = np.stack([values[c + 1 : c + 1 + horizon] for c in origins])  # [B, h, N]
+    threshold, use_auc = float(cfg.objective.threshold), str(cfg.objective.name) == "auc"
+
+    def objective(model: Any) -> float:
+        forecast = validation_forecast(model, values, origins, int(cfg.model.input_size))
+        if use_auc:
+            return direction_auc(realised, forecast.sum(axis=1), threshold)
+        return float(np.mean(np.abs(forecast - steps)))
+
+    return pruning_callback(reporter.every, objective, reporter)
 
 
 def _as_trial_failure(err: Exception, cfg: DictConfig) -> Exception:

@@ -6,6 +6,7 @@ from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.models import LOSSES, MODELS
+from budget_hpo.pruning import PRUNERS
 from budget_hpo.sizing import Architecture, resolve_architecture
 
 __all__ = ["OBJECTIVES", "check_config"]
@@ -54,6 +55,11 @@ def check_config(cfg: DictConfig) -> Architecture:
         _at_least("trainer.num_threads", trainer.num_threads, 1)
     if str(trainer.accelerator) not in ACCELERATORS:
         raise ConfigError("trainer.accelerator", trainer.accelerator, " | ".join(ACCELERATORS))
+
+    search = cfg.search
+    if str(search.pruner) not in PRUNERS:
+        raise ConfigError("search.pruner", search.pruner, " | ".join(PRUNERS))
+    _at_least("search.prune_every", search.prune_every, 1)
 
     objective = cfg.objective
     if str(objective.name) not in OBJECTIVES:

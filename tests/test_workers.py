@@ -1,0 +1,136 @@
+"""Several workers on one study: the same phase command started N times against one storage.
+
+Runs on SQLite always, and on PostgreSQL when a server is reachable: `.ci/run` starts one and sets
+BUDGET_HPO_TEST_POSTGRES (and BUDGET_HPO_REQUIRE_POSTGRES=1, so that in CI these cannot skip).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from budget_hpo.study import counted_trials, stale_numbers
+
+from .conftest import SMALL
+
+pytestmark = pytest.mark.slow
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+POSTGRES = os.environ.get("BUDGET_HPO_TEST_POSTGRES")
+
+
+def _postgres_reachable() -> str | None:
+    if not POSTGRES:
+        return "BUDGET_HPO_TEST_POSTGRES is not set (no PostgreSQL server to test against)"
+    try:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(POSTGRES).connect() as conn:
+            conn.execute(sqlalchemy.text("SELECT 1"))
+    except Exception as err:  # not reachable here
+        return f"PostgreSQL at {POSTGRES} is not reachable: {str(err).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/study.db"
+    reason = _postgres_reachable()
+    if reason:
+        if os.environ.get("BUDGET_HPO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here but {reason}")
+        pytest.skip(reason)
+    return POSTGRES
+
+
+def worker(tmp: Path, storage: str, study: str, index: int, *extra: str) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("budget-hpo")
+    args = ["-m", "search=phase1", f"hydra.sweeper.storage={storage}",
+            f"hydra.sweeper.study_name={study}", f"hydra.sweep.dir={tmp}/worker{index}",
+            f"search.phase2.config_dir={tmp}/generated", "search.heartbeat_interval=1",
+            "search.grace_period=3", "trainer.num_threads=1", *SMALL, *extra]
+    log = open(tmp / f"worker{index}.log", "w")
+    return subprocess.Popen([str(exe), *args], cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def job_numbers(tmp: Path, index: int) -> set[int]:
+    folder = tmp / f"worker{index}"
+    return {int(p.name) for p in folder.iterdir() if p.name.isdigit()} if folder.exists() else set()
+
+
+def wait(procs, timeout=600):
+    deadline = time.time() + timeout
+    for p in procs:
+        p.wait(timeout=max(1, deadline - time.time()))
+
+
+def test_two_workers_share_one_study_without_loss_or_duplicates(tmp_path, storage):
+    name = f"workers-{uuid.uuid4().hex[:8]}"
+    extra = ("search.budgets=[750k,2M]", "hydra.sweeper.n_trials=12", "trainer.max_steps=20")
+    procs = [worker(tmp_path, storage, name, i, *extra) for i in range(2)]
+    wait(procs)
+    logs = [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
+    assert [p.returncode for p in procs] == [0, 0], logs
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert len(study.trials) == 12 and all(t.state == TrialState.COMPLETE for t in study.trials)
+    forced = [t.user_attrs["forced_id"] for t in study.trials if t.user_attrs.get("forced")]
+    assert len(forced) == len(set(forced)) == 11  # every forced config of 750k and 2M, once
+    first, second = job_numbers(tmp_path, 0), job_numbers(tmp_path, 1)
+    assert first and second, "both workers ran trials"
+    assert not first & second and first | second == set(range(12))  # each trial ran once
+
+
+def test_an_early_stop_seen_by_one_worker_stops_them_all(tmp_path, storage):
+    name = f"stop-{uuid.uuid4().hex[:8]}"
+    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=30", "search.early_stop.patience=3",
+             "search.early_stop.top_k=2", "search.early_stop.threshold=1.0", "trainer.max_steps=20")
+    procs = [worker(tmp_path, storage, name, i, *extra) for i in range(2)]
+    wait(procs)
+    assert [p.returncode for p in procs] == [0, 0]
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert "early_stop" in study.user_attrs
+    assert len(study.trials) <= 3 + 2  # at most the trials already running when it fired
+
+
+def test_a_worker_killed_mid_trial_is_failed_and_retried_by_the_other(tmp_path, storage):
+    name = f"kill-{uuid.uuid4().hex[:8]}"
+    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=6", "trainer.max_steps=120",
+             "search.early_stop.patience=100")
+    victim = worker(tmp_path, storage, name, 0, *extra)
+    deadline = time.time() + 300
+    while time.time() < deadline:  # wait until the victim is inside a trial
+        time.sleep(0.5)
+        try:
+            study = optuna.load_study(study_name=name, storage=storage)
+        except Exception:
+            continue
+        if any(t.state == TrialState.RUNNING for t in study.trials):
+            break
+    survivor = worker(tmp_path, storage, name, 1, *extra)
+    time.sleep(2)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    wait([survivor])
+    assert survivor.returncode == 0, (tmp_path / "worker1.log").read_text()[-2000:]
+    study = optuna.load_study(study_name=name, storage=storage)
+    stale = stale_numbers(study)
+    assert len(stale) == 1
+    (dead,) = stale
+    assert study.trials[dead].state == TrialState.FAIL
+    retry = [t for t in study.trials if t.user_attrs.get("retry_of") == dead]
+    assert len(retry) == 1 and retry[0].state == TrialState.COMPLETE
+    counted = counted_trials(study)
+    assert len(counted) == 6 and all(t.state == TrialState.COMPLETE for t in counted)
+    forced = [t.user_attrs["forced_id"] for t in counted if t.user_attrs.get("forced")]
+    assert sorted(forced) == ["G1-750k-deep", "G1-750k-shallow"]
