@@ -4,6 +4,7 @@ Every figure is measured in this one run; ratios are what to compare across mach
 
     python scripts/bench_trial.py            # ~6 minutes on 2 cores
     python scripts/bench_trial.py --steps 40 --quick
+    python scripts/bench_trial.py --device cuda --budgets 20M,200M --quick   # on a GPU: bf16 MFU
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=150, help="training steps per MFU trial")
     parser.add_argument("--share-steps", type=int, default=600, help="steps of the ~60 s trial")
     parser.add_argument("--quick", action="store_true", help="skip the non-training-share trial")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--budgets", default="750k,2M", help="comma-separated budgets")
     args = parser.parse_args()
+    gpu = args.device == "cuda"
     register_configs()
 
     start = time.perf_counter()
@@ -46,19 +50,32 @@ def main() -> None:
         with initialize_config_dir(config_dir=str(CONFIG_DIR)):
             return compose(config_name="config", overrides=list(overrides))
 
-    peak = matmul_rate()
+    import torch
+
+    if gpu:
+        peak = matmul_rate(n=8192, dtype=torch.bfloat16, device="cuda")
+        rate_name = f"bf16 matmul rate on {torch.cuda.get_device_name()} (8192², best of 10)"
+    else:
+        peak = matmul_rate()
+        rate_name = "fp32 matmul rate (2048², best of 10)"
     print(f"budget-hpo-plan wall time: {plan_wall:.2f} s (target < 10 s)")
     print(f"neuralforecast import: {import_s:.2f} s (once per process)")
-    print(f"fp32 matmul rate (2048², best of 10): {peak / 1e9:.1f} GFLOP/s\n")
+    print(f"{rate_name}: {peak / 1e9:.1f} GFLOP/s\n")
     print(f"{'config':<16}{'kernels':>9}{'GFLOP/step':>12}{'s/step':>9}{'GFLOP/s':>9}{'MFU':>7}")
-    for budget, style in (("750k", "shallow"), ("750k", "deep"), ("2M", "shallow"), ("2M", "deep")):
-        for fast in (False, True):
-            c = cfg(f"budget={budget}", f"style={style}", f"trainer.max_steps={args.steps}",
+    configs = [(b, s) for b in args.budgets.split(",") for s in ("shallow", "deep")]
+    for budget, style in configs:
+        for fast in ((False,) if gpu else (False, True)):
+            device = ["trainer=gpu"] if gpu else []
+            c = cfg(*device, f"budget={budget}", f"style={style}", f"trainer.max_steps={args.steps}",
                     "trainer.eval_step=50", f"trainer.fast_kernels={fast}")
             arch = check_config(c)
             n_series = int(c.data.generator.n_series)
-            flops = training_step_flops(build_model(c, arch, n_series), int(c.model.batch_size),
-                                        int(c.model.input_size), n_series)
+            model = build_model(c, arch, n_series)
+            if gpu:
+                model = model.to("cuda")
+            flops = training_step_flops(model, int(c.model.batch_size), int(c.model.input_size),
+                                        n_series)
+            del model
             result = run_trial(c)
             per_step = result.train_time_s / args.steps
             rate = flops / per_step

@@ -6,7 +6,10 @@ configuration and its launcher, and replaces only the batch loop, which lacks wh
 * the forced configs are enqueued first, in order, once per study (``search.forced``);
 * ``search.budgets`` restricts the forced configs and becomes TPE's ``budget`` choice;
 * ``n_trials`` is the study's total: a rerun continues the study and runs only what is missing;
-* trials left RUNNING by a killed sweep are failed and their configs retried once;
+* several sweep processes (workers) may share one study: a storage lock serialises enqueueing and
+  admission, heartbeats tell a dead worker's trial from a live one, and such a trial is failed and
+  its config retried once;
+* a job told it was pruned (see :mod:`budget_hpo.pruning`) is recorded PRUNED;
 * a failing trial is recorded FAIL with its reason and the sweep goes on, unless the failure share
   passes ``search.max_failure_share``;
 * the early stop recorded on the study (see :mod:`budget_hpo.callbacks`) is honoured before every
