@@ -56,8 +56,10 @@ def auto_child(trials: int, steps: int) -> None:
     def config(trial):
         budget = trial.suggest_categorical("budget", ["750k", "2M"])
         style = trial.suggest_categorical("style", ["shallow", "deep"])
+        if isinstance(budget, list):  # neuralforecast probes the function with a mock trial
+            budget, style = budget[0], style[0]
         d, layers, heads = TABLE[(budget, style)]
-        return {"h": 1, "n_series": panel.n_series, "input_size": 64, "hidden_size": d,
+        return {"n_series": panel.n_series, "input_size": 64, "hidden_size": d,
                 "e_layers": layers, "n_heads": heads, "d_ff": 4 * d,
                 "dropout": trial.suggest_float("dropout", 0.1, 0.7),
                 "learning_rate": trial.suggest_float("lr", 1e-5, 1e-3, log=True),
@@ -70,8 +72,9 @@ def auto_child(trials: int, steps: int) -> None:
     sampler = optuna.samplers.TPESampler(seed=0, multivariate=True)
     auto = AutoiTransformer(h=1, n_series=panel.n_series, loss=MSE(), config=config,
                             search_alg=sampler, num_samples=trials, backend="optuna")
-    NeuralForecast(models=[auto], freq=1).fit(frame, val_size=val)
-    best = auto.results.best_trial.params
+    nf = NeuralForecast(models=[auto], freq=1)
+    nf.fit(frame, val_size=val)
+    best = nf.models[0].results.best_trial.params
     print(json.dumps(best))
 
 

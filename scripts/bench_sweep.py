@@ -5,7 +5,7 @@ reads every trial's parameters back from the study, then runs the same configs t
 `run_trial` in a second fresh process. Both processes pay their own imports, so the ratio of their
 wall times is what Hydra, the sweeper and Optuna add.
 
-    python scripts/bench_sweep.py                        # ~3 minutes on 2 cores
+    python scripts/bench_sweep.py                        # ~6 minutes on 2 cores
     python scripts/bench_sweep.py --budgets 750k --trials 4 --steps 20
 """
 
@@ -45,7 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budgets", default="750k,2M", help="comma-separated budget subset")
     parser.add_argument("--trials", type=int, default=14, help="n_trials (forced included)")
-    parser.add_argument("--steps", type=int, default=40, help="training steps per trial")
+    parser.add_argument("--steps", type=int, default=150, help="training steps per trial")
     args = parser.parse_args()
     import optuna
 
@@ -54,7 +54,8 @@ def main() -> None:
         common = [f"trainer.max_steps={args.steps}", *SMALL]
         sweep = ["-m", "search=phase1", f"search.budgets=[{args.budgets}]",
                  f"hydra.sweeper.n_trials={args.trials}", f"hydra.sweeper.storage={storage}",
-                 f"hydra.sweep.dir={tmp}/sweep", "search.early_stop.patience=1000", *common]
+                 f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/gen",
+                 "search.early_stop.patience=1000", *common]
         start = time.perf_counter()
         proc = subprocess.run(["budget-hpo", *sweep], capture_output=True, text=True)
         sweep_wall = time.perf_counter() - start

@@ -60,7 +60,13 @@ def main() -> None:
         rate_name = "fp32 matmul rate (2048², best of 10)"
     print(f"budget-hpo-plan wall time: {plan_wall:.2f} s (target < 10 s)")
     print(f"neuralforecast import: {import_s:.2f} s (once per process)")
-    print(f"{rate_name}: {peak / 1e9:.1f} GFLOP/s\n")
+    print(f"{rate_name}: {peak / 1e9:.1f} GFLOP/s")
+    if not gpu:  # the feed-forward GEMMs of one step: 32 windows x 32 series tokens
+        for d in (192, 320):
+            small = matmul_rate(shape=(1024, d, 4 * d), repeats=20)
+            print(f"  at the d_model={d} feed-forward shape (1024x{d} @ {d}x{4 * d}): "
+                  f"{small / 1e9:.1f} GFLOP/s = {small / peak:.0%} of it")
+    print()
     print(f"{'config':<16}{'kernels':>9}{'GFLOP/step':>12}{'s/step':>9}{'GFLOP/s':>9}{'MFU':>7}")
     configs = [(b, s) for b in args.budgets.split(",") for s in ("shallow", "deep")]
     for budget, style in configs:

@@ -12,13 +12,21 @@ from typing import Any
 __all__ = ["matmul_rate", "training_step_flops"]
 
 
-def matmul_rate(n: int = 2048, repeats: int = 10, dtype: Any = None, device: str = "cpu") -> float:
-    """Best-of-``repeats`` rate of an ``n×n`` matrix multiply, in FLOP/s."""
+def matmul_rate(
+    n: int = 2048,
+    repeats: int = 10,
+    dtype: Any = None,
+    device: str = "cpu",
+    shape: tuple[int, int, int] | None = None,
+) -> float:
+    """Best-of-``repeats`` rate of an ``n×n`` (or ``m×k @ k×n`` for ``shape=(m, k, n)``) matrix
+    multiply, in FLOP/s."""
     import torch
 
     dtype = dtype or torch.float32
-    a = torch.randn(n, n, dtype=dtype, device=device)
-    b = torch.randn(n, n, dtype=dtype, device=device)
+    m, k, n2 = shape or (n, n, n)
+    a = torch.randn(m, k, dtype=dtype, device=device)
+    b = torch.randn(k, n2, dtype=dtype, device=device)
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
     for _ in range(3):
         a @ b
@@ -29,7 +37,7 @@ def matmul_rate(n: int = 2048, repeats: int = 10, dtype: Any = None, device: str
         a @ b
         sync()
         best = min(best, time.perf_counter() - start)
-    return 2.0 * n**3 / best
+    return 2.0 * m * k * n2 / best
 
 
 def training_step_flops(model: Any, windows: int, input_size: int, n_series: int) -> int:
