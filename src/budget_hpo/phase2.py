@@ -26,7 +26,9 @@ __all__ = [
     "Phase2Settings",
     "Phase2Spec",
     "WriteOutcome",
+    "phase2_folder",
     "phase2_specs",
+    "regenerate",
     "render_phase2",
     "write_phase2",
     "write_phase2_files",
@@ -280,10 +282,6 @@ def phase2_folder(settings: Phase2Settings, default_config_dir: Path) -> Path:
     """``<config_dir>/search``: a Hydra config dir's ``search`` group."""
     root = Path(settings.config_dir).expanduser() if settings.config_dir else default_config_dir
     return root / "search"
-
-
-def budgets_of(specs: Sequence[Phase2Spec]) -> list[str]:
-    return [s.budget for s in specs]
 
 
 def regenerate(overrides: Sequence[str]) -> list[WriteOutcome]:

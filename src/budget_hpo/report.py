@@ -134,7 +134,7 @@ def _importances(study: Any) -> list[tuple[str, float]] | str:
 
 def summary_markdown(studies: Sequence[Any], frame: pd.DataFrame, storage: str) -> str:
     """The human summary (Markdown)."""
-    lines = [f"# budget_hpo report", "", f"Storage: `{storage}`  ", f"Written: "
+    lines = ["# budget_hpo report", "", f"Storage: `{storage}`  ", f"Written: "
              f"{datetime.now().isoformat(timespec='seconds')}", ""]
     maximize = {s.study_name: s.direction.name == "MAXIMIZE" for s in studies}
     baselines = [(c, _col(frame, f"user_attrs_{c}").median()) for c in
