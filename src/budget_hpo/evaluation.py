@@ -33,11 +33,6 @@ class Splits:
     val_origins: np.ndarray
     test_origins: np.ndarray
 
-    @property
-    def eval_size(self) -> int:
-        """Steps after ``train_end``: neuralforecast's ``test_size`` for its cross-validation."""
-        return self.length - self.train_end
-
 
 def make_splits(length: int, horizon: int, val_size: int, test_size: int, step: int) -> Splits:
     """Lay out the splits and the origins; pure, so it is tested without a model."""
