@@ -29,7 +29,7 @@ def compose(overrides):
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
-    from budget_hpo.paths import CONFIG_DIR
+    from budget_hpo.configs import CONFIG_DIR
     from budget_hpo.schema import register_configs
 
     register_configs()
@@ -45,7 +45,7 @@ def auto_child(trials: int, steps: int) -> None:
     from neuralforecast.auto import AutoiTransformer
     from neuralforecast.losses.pytorch import MSE
 
-    from budget_hpo.data import load_panel
+    from budget_hpo.trial.data import load_panel
 
     cfg = compose(DATA)
     panel = load_panel(cfg.data)
@@ -85,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     import optuna
 
-    from budget_hpo.trial import run_trial
+    from budget_hpo.trial.run import run_trial
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,9 +27,9 @@ def direct(spec_path: str) -> None:
     """Second process: run each config through run_trial, print the summed trial wall time."""
     from hydra import compose, initialize_config_dir
 
-    from budget_hpo.paths import CONFIG_DIR
+    from budget_hpo.configs import CONFIG_DIR
     from budget_hpo.schema import register_configs
-    from budget_hpo.trial import run_trial
+    from budget_hpo.trial.run import run_trial
 
     register_configs()
     spec = json.loads(Path(spec_path).read_text())

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from budget_hpo.paths import CONFIG_DIR
+from budget_hpo.configs import CONFIG_DIR
 from budget_hpo.schema import register_configs
 
 
@@ -41,10 +41,10 @@ def main() -> None:
     import neuralforecast.models  # noqa: F401  (the one-off import, measured on its own)
     import_s = time.perf_counter() - t0
 
-    from budget_hpo.models import build_model
-    from budget_hpo.throughput import matmul_rate, training_step_flops
-    from budget_hpo.trial import run_trial
-    from budget_hpo.validate import check_config
+    from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.throughput import matmul_rate, training_step_flops
+    from budget_hpo.trial.run import run_trial
+    from budget_hpo.trial.validate import check_config
 
     def cfg(*overrides: str):
         with initialize_config_dir(config_dir=str(CONFIG_DIR)):

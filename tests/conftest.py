@@ -12,7 +12,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME
+from budget_hpo.configs import CONFIG_DIR, CONFIG_NAME
 from budget_hpo.schema import register_configs
 
 register_configs()
@@ -64,5 +64,5 @@ _ENTRY = {
     "budget-hpo": "budget_hpo.cli:main",
     "budget-hpo-plan": "budget_hpo.cli:plan_main",
     "budget-hpo-phase2": "budget_hpo.cli:phase2_main",
-    "budget-hpo-report": "budget_hpo.report:main",
+    "budget-hpo-report": "budget_hpo.report.summary:main",
 }

@@ -8,10 +8,10 @@ import re
 import pytest
 from omegaconf.errors import ConfigKeyError
 
-from budget_hpo.forced import forced_trials
-from budget_hpo.paths import GROUPS, group_options
-from budget_hpo.plan import plan_rows, run_plan
-from budget_hpo.validate import check_config
+from budget_hpo.search.forced import forced_trials
+from budget_hpo.configs import GROUPS, group_options
+from budget_hpo.search.plan import plan_rows, run_plan
+from budget_hpo.trial.validate import check_config
 
 from .conftest import run_cli
 
@@ -118,7 +118,7 @@ def test_all_forced_configs_build_with_exact_counts_near_the_formula():
 def forced_trials_default():
     from hydra import compose, initialize_config_dir
 
-    from budget_hpo.paths import CONFIG_DIR
+    from budget_hpo.configs import CONFIG_DIR
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR)):
         return forced_trials(compose(config_name="config").forced)
@@ -172,7 +172,7 @@ def test_plan_of_a_search_prints_the_enqueue_order_and_space_without_opening_sto
 def test_phase1_sampler_settings_override_the_plugin_defaults(compose_cfg):
     from hydra import compose, initialize_config_dir
 
-    from budget_hpo.paths import CONFIG_DIR
+    from budget_hpo.configs import CONFIG_DIR
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR)):
         cfg = compose(config_name="config", overrides=["search=phase1"], return_hydra_config=True)

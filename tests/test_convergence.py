@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from budget_hpo.convergence import EarlyStop, check_convergence
+from budget_hpo.search.early_stop import EarlyStop, check_convergence
 from budget_hpo.errors import ConfigError
 
 RULE = EarlyStop(patience=6, threshold=0.02, top_k=3)

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from budget_hpo.data import load_panel
+from budget_hpo.trial.data import load_panel
 from budget_hpo.errors import ConfigError
-from budget_hpo.synthetic import SyntheticSpec, synthetic_panel
-from budget_hpo.trial import run_trial
+from budget_hpo.trial.synthetic import SyntheticSpec, synthetic_panel
+from budget_hpo.trial.run import run_trial
 
 
 def long_frame(n_series: int = 3, length: int = 50, seed: int = 0) -> pd.DataFrame:

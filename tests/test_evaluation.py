@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.evaluation import direction_auc, horizon_change, make_splits, naive_scores
+from budget_hpo.trial.evaluation import direction_auc, horizon_change, make_splits, naive_scores
 
 
 @pytest.mark.parametrize(

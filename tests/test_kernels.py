@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from budget_hpo.kernels import FastDropout, PointwiseConv1d, use_fast_kernels
-from budget_hpo.throughput import training_step_flops
+from budget_hpo.trial.kernels import FastDropout, PointwiseConv1d, use_fast_kernels
+from budget_hpo.trial.throughput import training_step_flops
 
 
 def test_pointwise_conv_matches_conv1d_forward_and_backward():
@@ -44,8 +44,8 @@ def test_swap_keeps_parameters_and_counts_modules():
 
 
 def test_training_step_flops_match_the_dense_estimate(compose_cfg):
-    from budget_hpo.models import build_model
-    from budget_hpo.validate import check_config
+    from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.validate import check_config
 
     cfg = compose_cfg(["trainer=smoke"])
     arch = check_config(cfg)

@@ -7,7 +7,7 @@ import os
 import pytest
 from hydra import compose, initialize_config_dir
 
-from budget_hpo.paths import CONFIG_DIR
+from budget_hpo.configs import CONFIG_DIR
 
 
 def launcher_cfg(*overrides: str):

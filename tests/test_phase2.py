@@ -10,8 +10,8 @@ from hydra import compose, initialize_config_dir
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.paths import CONFIG_DIR
-from budget_hpo.phase2 import Phase2Settings, render_phase2, phase2_specs, write_phase2_files
+from budget_hpo.configs import CONFIG_DIR
+from budget_hpo.phase2.writer import Phase2Settings, render_phase2, phase2_specs, write_phase2_files
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -9,14 +9,14 @@ import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.convergence import EarlyStop
-from budget_hpo.data import load_panel
+from budget_hpo.search.early_stop import EarlyStop
+from budget_hpo.trial.data import load_panel
 from budget_hpo.errors import ConfigError
-from budget_hpo.evaluation import make_splits
-from budget_hpo.models import build_model
-from budget_hpo.pruning import make_pruner, validation_forecast
-from budget_hpo.study import update_early_stop
-from budget_hpo.validate import check_config
+from budget_hpo.trial.evaluation import make_splits
+from budget_hpo.trial.models import build_model
+from budget_hpo.trial.pruning import make_pruner, validation_forecast
+from budget_hpo.search.study import update_early_stop
+from budget_hpo.trial.validate import check_config
 
 from .conftest import SMALL, run_cli
 

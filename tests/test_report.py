@@ -8,7 +8,7 @@ import pandas as pd
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.report import write_report
+from budget_hpo.report.summary import write_report
 
 from .conftest import run_cli
 

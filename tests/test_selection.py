@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.selection import TrialOutcome, rank_budgets, top_budgets
+from budget_hpo.phase2.ranking import TrialOutcome, rank_budgets, top_budgets
 
 
 def outcomes(rows):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.sizing import formula_params, resolve_architecture
+from budget_hpo.trial.sizing import formula_params, resolve_architecture
 
 SEED_TABLE = [
     ("750k", "shallow", 192, 2, 4, 884_736),

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from budget_hpo.study import counted_trials, stale_numbers
+from budget_hpo.search.study import counted_trials, stale_numbers
 
 from .conftest import SMALL, run_cli
 

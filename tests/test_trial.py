@@ -8,7 +8,7 @@ import math
 import pytest
 
 from budget_hpo.errors import TrialFailed
-from budget_hpo.trial import run_trial
+from budget_hpo.trial.run import run_trial
 
 from .conftest import SMALL
 from .test_data import long_frame, wide_frame

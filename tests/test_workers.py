@@ -18,7 +18,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from budget_hpo.study import counted_trials, stale_numbers
+from budget_hpo.search.study import counted_trials, stale_numbers
 
 from .conftest import SMALL
 

@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError, TrialFailed
-from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME, GROUPS, group_options
+from budget_hpo.configs import CONFIG_DIR, CONFIG_NAME, GROUPS, group_options
 from budget_hpo.schema import register_configs
 
 __all__ = ["check_group_overrides", "main", "plan_main"]
@@ -61,8 +61,8 @@ def check_group_overrides(args: Sequence[str]) -> None:
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
 def _app(cfg: DictConfig) -> float:
-    from budget_hpo.pruning import open_reporter
-    from budget_hpo.trial import run_trial
+    from budget_hpo.trial.pruning import open_reporter
+    from budget_hpo.trial.run import run_trial
 
     hydra_cfg = HydraConfig.get()
     try:
@@ -96,7 +96,7 @@ def main() -> None:
 
 def plan_main() -> None:
     """``budget-hpo-plan``: print the forced configs with exact parameter counts; train nothing."""
-    from budget_hpo.plan import run_plan
+    from budget_hpo.search.plan import run_plan
 
     args = sys.argv[1:]
     try:
@@ -118,7 +118,7 @@ def phase2_main() -> None:
         args = ["search=phase1", *args]
     try:
         check_group_overrides(args)
-        from budget_hpo.phase2 import regenerate
+        from budget_hpo.phase2.writer import regenerate
 
         outcomes = regenerate(args)
     except ConfigError as err:

@@ -12,7 +12,7 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from budget_hpo.synthetic import SyntheticSpec
+from budget_hpo.trial.synthetic import SyntheticSpec
 
 __all__ = [
     "ArchConfig",

@@ -1,4 +1,4 @@
-"""Thin public class; the logic lives in :mod:`budget_hpo.sweeper`, imported lazily (Hydra imports
+"""Thin public class; the logic lives in :mod:`budget_hpo.search.sweeper`, imported lazily (Hydra imports
 every module under ``hydra_plugins`` at start-up)."""
 
 from typing import Any
@@ -24,7 +24,7 @@ class BudgetSweeper(OptunaSweeper):
         custom_search_space: str | None,
         params: DictConfig | None,
     ) -> None:
-        from budget_hpo.sweeper import BudgetSweeperImpl
+        from budget_hpo.search.sweeper import BudgetSweeperImpl
 
         self.sweeper = BudgetSweeperImpl(
             sampler=sampler,

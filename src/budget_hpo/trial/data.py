@@ -15,7 +15,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.synthetic import SyntheticSpec, synthetic_panel
+from budget_hpo.trial.synthetic import SyntheticSpec, synthetic_panel
 
 __all__ = [
     "FORMATS",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.models import LOSSES, MODELS
-from budget_hpo.pruning import PRUNERS
-from budget_hpo.sizing import Architecture, resolve_architecture
+from budget_hpo.trial.models import LOSSES, MODELS
+from budget_hpo.trial.pruning import PRUNERS
+from budget_hpo.trial.sizing import Architecture, resolve_architecture
 
 __all__ = ["OBJECTIVES", "check_config"]
 

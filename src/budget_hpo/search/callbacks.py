@@ -32,8 +32,8 @@ class EarlyStopCallback(Callback):
             return
         import optuna
 
-        from budget_hpo.convergence import EarlyStop
-        from budget_hpo.study import update_early_stop
+        from budget_hpo.search.early_stop import EarlyStop
+        from budget_hpo.search.study import update_early_stop
 
         pending: dict[int, float] = {}
         if job_return.status == JobStatus.COMPLETED:
@@ -62,9 +62,9 @@ class Phase2Callback(Callback):
         import optuna
 
         from budget_hpo.errors import ConfigError
-        from budget_hpo.paths import CONFIG_DIR
-        from budget_hpo.phase2 import Phase2Settings, phase2_folder, write_phase2_files
-        from budget_hpo.report import with_phase2, write_report
+        from budget_hpo.configs import CONFIG_DIR
+        from budget_hpo.phase2.writer import Phase2Settings, phase2_folder, write_phase2_files
+        from budget_hpo.report.summary import with_phase2, write_report
 
         sweeper = config.hydra.sweeper
         storage, name = str(sweeper.storage), str(sweeper.study_name)

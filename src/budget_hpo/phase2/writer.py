@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.selection import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
+from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
 
 __all__ = [
     "Phase2Settings",
@@ -289,7 +289,7 @@ def regenerate(overrides: Sequence[str]) -> list[WriteOutcome]:
     import optuna
     from hydra import compose, initialize_config_dir
 
-    from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME
+    from budget_hpo.configs import CONFIG_DIR, CONFIG_NAME
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR)):
         cfg = compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)

@@ -19,18 +19,18 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
-from budget_hpo.data import load_panel, required_length
+from budget_hpo.trial.data import load_panel, required_length
 from budget_hpo.errors import ConfigError, TrialFailed
-from budget_hpo.evaluation import (
+from budget_hpo.trial.evaluation import (
     direction_auc,
     horizon_change,
     linear_scores,
     make_splits,
     naive_scores,
 )
-from budget_hpo.models import build_model, count_parameters
-from budget_hpo.pruning import Reporter, pruning_callback, validation_forecast
-from budget_hpo.validate import check_config
+from budget_hpo.trial.models import build_model, count_parameters
+from budget_hpo.trial.pruning import Reporter, pruning_callback, validation_forecast
+from budget_hpo.trial.validate import check_config
 
 __all__ = ["TrialResult", "run_trial"]
 

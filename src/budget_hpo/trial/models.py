@@ -14,7 +14,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.sizing import Architecture
+from budget_hpo.trial.sizing import Architecture
 
 __all__ = ["MODELS", "LOSSES", "build_model", "count_parameters", "exact_parameter_count"]
 
@@ -121,7 +121,7 @@ def build_model(
     except TypeError as err:  # an unknown model.kwargs entry
         raise ConfigError("model.kwargs", extra, f"keyword arguments of {class_name} ({err})") from err
     if bool(trainer.fast_kernels) and str(trainer.accelerator) == "cpu":
-        from budget_hpo.kernels import use_fast_kernels
+        from budget_hpo.trial.kernels import use_fast_kernels
 
         use_fast_kernels(model)
     return model

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from budget_hpo.data import load_panel
+from budget_hpo.trial.data import load_panel
 from budget_hpo.errors import ConfigError
-from budget_hpo.forced import ForcedTrial, forced_trials
-from budget_hpo.models import exact_parameter_count
-from budget_hpo.paths import CONFIG_DIR, CONFIG_NAME
-from budget_hpo.space import search_params
-from budget_hpo.validate import check_config
+from budget_hpo.search.forced import ForcedTrial, forced_trials
+from budget_hpo.trial.models import exact_parameter_count
+from budget_hpo.configs import CONFIG_DIR, CONFIG_NAME
+from budget_hpo.search.space import search_params
+from budget_hpo.trial.validate import check_config
 
 __all__ = ["PlanRow", "format_plan", "plan_rows", "run_plan"]
 

@@ -88,7 +88,7 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def best_per_group(frame: pd.DataFrame, keys: list[str], maximize: bool) -> pd.DataFrame:
     """The best COMPLETE trial of each group, with run/failed counts of the group."""
-    from budget_hpo.paths import natural_key
+    from budget_hpo.configs import natural_key
 
     rows = []
     groups = sorted(frame.groupby(keys, dropna=False),

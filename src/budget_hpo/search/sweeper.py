@@ -9,10 +9,10 @@ configuration and its launcher, and replaces only the batch loop, which lacks wh
 * several sweep processes (workers) may share one study: a storage lock serialises enqueueing and
   admission, heartbeats tell a dead worker's trial from a live one, and such a trial is failed and
   its config retried once;
-* a job told it was pruned (see :mod:`budget_hpo.pruning`) is recorded PRUNED;
+* a job told it was pruned (see :mod:`budget_hpo.trial.pruning`) is recorded PRUNED;
 * a failing trial is recorded FAIL with its reason and the sweep goes on, unless the failure share
   passes ``search.max_failure_share``;
-* the early stop recorded on the study (see :mod:`budget_hpo.callbacks`) is honoured before every
+* the early stop recorded on the study (see :mod:`budget_hpo.search.callbacks`) is honoured before every
   launch;
 * job folders are numbered by trial number, so a rerun never overwrites an earlier job's folder.
 """
@@ -40,11 +40,11 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 from optuna.trial import TrialState
 
-from budget_hpo.convergence import EarlyStop
+from budget_hpo.search.early_stop import EarlyStop
 from budget_hpo.errors import ConfigError
-from budget_hpo.forced import ForcedTrial, forced_trials
-from budget_hpo.space import search_params
-from budget_hpo.study import (
+from budget_hpo.search.forced import ForcedTrial, forced_trials
+from budget_hpo.search.space import search_params
+from budget_hpo.search.study import (
     Heartbeat,
     counted_trials,
     enqueue_forced,
@@ -62,7 +62,7 @@ __all__ = ["BudgetSweeperImpl", "SweepAborted", "forced_params"]
 log = logging.getLogger(__name__)
 
 # Optuna flags its heartbeat API as experimental and expects it under Study.optimize; the sweeper
-# drives heartbeats itself (budget_hpo.study.Heartbeat), so these warnings say nothing to a user.
+# drives heartbeats itself (budget_hpo.search.study.Heartbeat), so these warnings say nothing to a user.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 

@@ -22,8 +22,8 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from budget_hpo.convergence import Convergence, EarlyStop, check_convergence
-from budget_hpo.forced import ForcedTrial
+from budget_hpo.search.early_stop import Convergence, EarlyStop, check_convergence
+from budget_hpo.search.forced import ForcedTrial
 
 __all__ = [
     "RESULT_ATTRS",
