@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 DATA = ["data.generator.n_series=16", "data.generator.length=1200", "data.val_size=150",
         "data.test_size=150", "trainer.eval_step=3"]
@@ -26,15 +25,10 @@ TABLE = {("750k", "shallow"): (192, 2, 4), ("750k", "deep"): (128, 4, 4),
 
 
 def compose(overrides):
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
+    from budget_hpo.configs import compose_config
+    from budget_hpo.schema import typed_config
 
-    from budget_hpo.configs import CONFIG_DIR
-    from budget_hpo.schema import register_configs
-
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        return hydra_compose(config_name="config", overrides=list(overrides))
+    return typed_config(compose_config(list(overrides)))
 
 
 def auto_child(trials: int, steps: int) -> None:
@@ -49,7 +43,7 @@ def auto_child(trials: int, steps: int) -> None:
 
     cfg = compose(DATA)
     panel = load_panel(cfg.data)
-    val, test = int(cfg.data.val_size), int(cfg.data.test_size)
+    val, test = cfg.data.val_size, cfg.data.test_size
     frame = panel.long()
     frame = frame[frame["ds"] < panel.length - test]  # train + validation only
 
@@ -128,5 +122,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--auto-child":
         auto_child(int(sys.argv[2]), int(sys.argv[3]))
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
         main()

@@ -33,6 +33,8 @@ def main() -> None:
     args = parser.parse_args()
     import optuna
 
+    from budget_hpo.records import TrialRecord
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,13 +56,15 @@ def main() -> None:
             study = optuna.load_study(study_name="budget-hpo-demo", storage=storage)
             steps = 0
             for t in study.trials:
+                record = TrialRecord.from_attrs(t.user_attrs)
                 if t.state.name == "COMPLETE":
-                    steps += int(t.user_attrs.get("train_steps", args.steps))
+                    steps += record.train_steps or args.steps
                 elif t.state.name == "PRUNED":
-                    steps += int(t.user_attrs.get("steps_done", 0))
+                    steps += record.steps_done or 0
             states = [t.state.name for t in study.trials]
+            best_test = TrialRecord.from_attrs(study.best_trial.user_attrs).test_auc
             rows.append((name, len(states), states.count("PRUNED"), steps, wall,
-                         study.best_value, study.best_trial.user_attrs.get("test_auc", float("nan"))))
+                         study.best_value, float("nan") if best_test is None else best_test))
             print(f"done: {name}", file=sys.stderr)
     base_steps, base_wall, base_best = rows[0][3], rows[0][4], rows[0][5]
     print(f"phase 1 on the demo data, up to {args.trials} trials of {args.steps} steps "

@@ -25,18 +25,14 @@ SMALL = ["data.generator.n_series=16", "data.generator.length=800", "data.val_si
 
 def direct(spec_path: str) -> None:
     """Second process: run each config through run_trial, print the summed trial wall time."""
-    from hydra import compose, initialize_config_dir
-
-    from budget_hpo.configs import CONFIG_DIR
-    from budget_hpo.schema import register_configs
+    from budget_hpo.configs import composer
     from budget_hpo.trial.run import run_trial
 
-    register_configs()
     spec = json.loads(Path(spec_path).read_text())
     total = 0.0
     for overrides in spec:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-            cfg = compose(config_name="config", overrides=overrides)
+        with composer(overrides) as compose:
+            cfg = compose()
         total += run_trial(cfg).wall_time_s
     print(json.dumps({"sum_trial_wall_s": total}))
 

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-
-from budget_hpo.configs import CONFIG_DIR
-from budget_hpo.schema import register_configs
+from budget_hpo.configs import compose_config
+from budget_hpo.schema import typed_config
 
 
 def main() -> None:
@@ -30,7 +26,6 @@ def main() -> None:
     parser.add_argument("--budgets", default="750k,2M", help="comma-separated budgets")
     args = parser.parse_args()
     gpu = args.device == "cuda"
-    register_configs()
 
     start = time.perf_counter()
     proc = subprocess.run(["budget-hpo-plan"], capture_output=True, text=True)
@@ -42,13 +37,12 @@ def main() -> None:
     import_s = time.perf_counter() - t0
 
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.throughput import matmul_rate, training_step_flops
     from budget_hpo.trial.run import run_trial
+    from budget_hpo.trial.throughput import matmul_rate, training_step_flops
     from budget_hpo.trial.validate import check_config
 
     def cfg(*overrides: str):
-        with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-            return compose(config_name="config", overrides=list(overrides))
+        return typed_config(compose_config(list(overrides)))
 
     import torch
 
@@ -75,12 +69,12 @@ def main() -> None:
             c = cfg(*device, f"budget={budget}", f"style={style}", f"trainer.max_steps={args.steps}",
                     "trainer.eval_step=50", f"trainer.fast_kernels={fast}")
             arch = check_config(c)
-            n_series = int(c.data.generator.n_series)
+            assert c.data.generator is not None
+            n_series = c.data.generator.n_series
             model = build_model(c, arch, n_series)
             if gpu:
                 model = model.to("cuda")
-            flops = training_step_flops(model, int(c.model.batch_size), int(c.model.input_size),
-                                        n_series)
+            flops = training_step_flops(model, c.model.batch_size, c.model.input_size, n_series)
             del model
             result = run_trial(c)
             per_step = result.train_time_s / args.steps
@@ -99,5 +93,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     main()

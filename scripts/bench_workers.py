@@ -23,11 +23,12 @@ COMMON = ["search=phase1", "search.budgets=[750k,2M]", "search.early_stop.enable
 
 
 def idle_share(storage: str) -> tuple[float, float, float, int]:
-    import optuna
+    from budget_hpo.records import TrialRecord
+    from budget_hpo.search.storage import open_study
 
-    study = optuna.load_study(study_name="budget-hpo-phase1", storage=storage)
+    study = open_study(storage, "budget-hpo-phase1")
     done = [t for t in study.trials if t.state.name == "COMPLETE"]
-    busy = sum(float(t.user_attrs["wall_time_s"]) for t in done)
+    busy = sum(TrialRecord.from_attrs(t.user_attrs).wall_time_s or 0.0 for t in done)
     span = (max(t.datetime_complete for t in done) - min(t.datetime_start for t in done)).total_seconds()
     return 1.0 - busy / (2.0 * span), busy, span, len(done)
 

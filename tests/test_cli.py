@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from .conftest import SMALL, run_cli
+from tests.helpers import SMALL, run_cli
 
 
 def test_budget_hpo_runs_a_trial_and_writes_result_json(tmp_path):
@@ -77,3 +77,26 @@ def test_largest_budget_composes_and_trains_at_smoke_scale(tmp_path):
     result = json.loads((tmp_path / "run" / "result.json").read_text())
     assert (result["d_model"], result["n_layers"], result["n_heads"]) == (768, 28, 16)
     assert result["lr"] == 1e-5 and 0.95 < result["params_exact"] / 198_180_864 < 1.05
+
+
+BAD_SWEEP = [
+    (["hydra.sweeper.max_failure_rate=0.5"], "hydra.sweeper.max_failure_rate", "0.5",
+     "search.max_failure_share"),
+    (["hydra.sweeper.n_trials=0"], "hydra.sweeper.n_trials", "0", ">= 1"),
+    (["search.early_stop.top_k=1"], "search.early_stop.top_k", "1", ">= 2"),
+    (["search.grace_period=5", "search.heartbeat_interval=20"], "search.grace_period", "5", ">= 21"),
+]
+
+
+@pytest.mark.parametrize(("args", "key", "value", "allowed"), BAD_SWEEP,
+                         ids=[" ".join(b[0]) for b in BAD_SWEEP])
+def test_bad_sweep_settings_are_one_line_before_any_storage(tmp_path, args, key, value, allowed):
+    storage = tmp_path / "study.db"
+    proc = run_cli("budget-hpo", ["-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{storage}",
+                                  f"hydra.sweep.dir={tmp_path}/sweep", *args], cwd=tmp_path,
+                   timeout=120)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert f"{key}={value}" in lines[0] and allowed in lines[0]
+    assert not storage.exists()  # refused before the storage was touched

@@ -6,7 +6,7 @@ import optuna
 import pandas as pd
 import pytest
 
-from .conftest import SMALL, run_cli
+from tests.helpers import SMALL, run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -1,15 +1,17 @@
-"""Console entry points: ``budget-hpo`` (the Hydra app) and ``budget-hpo-plan`` (no training).
+"""Console entry points: ``budget-hpo`` (the Hydra app), ``budget-hpo-plan`` and
+``budget-hpo-phase2`` (``budget-hpo-report`` is :mod:`budget_hpo.report.cli`).
 
-The Hydra task function only calls :func:`budget_hpo.trial.run_trial` and returns the objective.
-Before Hydra starts, group options named on the command line are checked against ``conf/`` so that
-a typo such as ``budget=3M`` is one line naming the key, the value and the allowed options.
+The Hydra task function only calls :func:`budget_hpo.trial.run.run_trial` and returns the
+objective. Before Hydra starts, group options named on the command line are checked against every
+config directory (the package's, the user's and ``--config-dir``), so that a typo such as
+``budget=3M`` is one line naming the key, the value and the allowed options.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 import sys
+import warnings
 from collections.abc import Sequence
 
 import hydra
@@ -17,24 +19,19 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from budget_hpo.configs import CONFIG_NAME, CONFIG_PATH, GROUPS, group_options, search_dirs
 from budget_hpo.errors import ConfigError, TrialFailed
-from budget_hpo.configs import CONFIG_DIR, CONFIG_NAME, GROUPS, group_options
 from budget_hpo.schema import register_configs
 
-__all__ = ["check_group_overrides", "main", "plan_main"]
+__all__ = ["check_group_overrides", "main", "phase2_main", "plan_main"]
 
 log = logging.getLogger("budget_hpo")
 register_configs()
 
 
 def check_group_overrides(args: Sequence[str]) -> None:
-    """Raise :class:`ConfigError` for ``group=option`` overrides naming an option not in ``conf/``.
-
-    Skipped when the search path is extended (``--config-dir``, ``hydra.searchpath``), where
-    options may live elsewhere; Hydra then reports unknown options itself.
-    """
-    if any(a.startswith(("--config-dir", "-cd", "hydra.searchpath")) for a in args):
-        return
+    """Raise :class:`ConfigError` for ``group=option`` overrides naming an option that no config
+    directory holds (the package's, the user's, or one named by ``--config-dir``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     candidates = [a for a in args if "=" in a and not a.startswith("-")]
@@ -42,33 +39,36 @@ def check_group_overrides(args: Sequence[str]) -> None:
         overrides = OverridesParser.create().parse_overrides(candidates)
     except Exception:  # Hydra reports unparsable overrides itself
         return
+    dirs = search_dirs(args)
     for override in overrides:
         group = override.key_or_group
         if group not in GROUPS or override.package is not None or override.is_delete():
             continue
         if override.is_sweep_override():
             try:
-                values = list(override.sweep_string_iterator())
+                values = [str(v) for v in override.sweep_string_iterator()]
             except Exception:
                 continue
         else:
             values = [override.get_value_element_as_str()]
-        allowed = group_options(group)
+        allowed = group_options(group, dirs)
         for value in values:
             if value not in allowed:
                 raise ConfigError(group, value, " | ".join(allowed))
 
 
-@hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
+@hydra.main(config_path=CONFIG_PATH, config_name=CONFIG_NAME)
 def _app(cfg: DictConfig) -> float:
-    from budget_hpo.trial.pruning import open_reporter
+    from budget_hpo.schema import typed_config
+    from budget_hpo.search.pruners import open_reporter
     from budget_hpo.trial.run import run_trial
 
     hydra_cfg = HydraConfig.get()
     try:
+        settings = typed_config(cfg)
         sweeper = hydra_cfg.sweeper
-        reporter = open_reporter(cfg, sweeper.get("storage"), sweeper.get("study_name"))
-        result = run_trial(cfg, output_dir=hydra_cfg.runtime.output_dir, reporter=reporter)
+        reporter = open_reporter(settings, sweeper.get("storage"), sweeper.get("study_name"))
+        result = run_trial(settings, output_dir=hydra_cfg.runtime.output_dir, reporter=reporter)
     except (ConfigError, TrialFailed) as err:
         if hydra_cfg.mode == RunMode.RUN:  # one run: one line, non-zero exit
             _fail(str(err))
@@ -86,7 +86,9 @@ def main() -> None:
     """``budget-hpo``: one trial, or a sweep with ``-m``."""
     # Hydra 1.4 warns (multi-line) for every callback target without an execution whitelist;
     # the callbacks in conf/search/ are this package's own.
-    warnings.filterwarnings("ignore", message=r"(?s)hydra\.utils\.instantiate\(\) resolved _target_='budget_hpo\.")
+    warnings.filterwarnings(
+        "ignore", message=r"(?s)hydra\.utils\.instantiate\(\) resolved _target_='budget_hpo\."
+    )
     try:
         check_group_overrides(sys.argv[1:])
     except ConfigError as err:

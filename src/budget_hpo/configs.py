@@ -1,26 +1,99 @@
-"""Where the project's Hydra configs live."""
+"""Where the Hydra configs live: the package's own, and the user's config directories.
+
+The package ships ``conf/`` as ``budget_hpo.conf`` (Hydra finds it as ``pkg://budget_hpo.conf``).
+A user's own config directory adds options to it (their budgets, data, committed searches and the
+generated phase-2 files) without copying the package's:
+
+* ``$BUDGET_HPO_CONFIG_DIR`` (one or more directories, separated by ``os.pathsep``), else
+* ``./conf`` in the working directory, when it exists, and
+* ``--config-dir DIR`` on the command line (Hydra's own flag).
+
+They are appended to Hydra's search path by ``hydra_plugins.budget_hpo_plugins.searchpath``, so
+they add options; the package's options of the same name win. Generated phase-2 files are written
+to :func:`user_config_dir`, never into the installed package.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CONFIG_DIR", "CONFIG_NAME", "GROUPS", "find_config_dir", "group_options", "natural_key"]
+__all__ = [
+    "CONFIG_MODULE",
+    "CONFIG_NAME",
+    "CONFIG_PATH",
+    "ENV_VAR",
+    "GROUPS",
+    "compose_config",
+    "composer",
+    "group_options",
+    "natural_key",
+    "package_config_dir",
+    "search_dirs",
+    "split_args",
+    "user_config_dir",
+    "user_config_dirs",
+]
 
+CONFIG_MODULE = "budget_hpo.conf"
+CONFIG_PATH = f"pkg://{CONFIG_MODULE}"
 CONFIG_NAME = "config"
-GROUPS = ("budget", "style", "regularization", "model", "data", "trainer", "objective", "forced", "search")
+ENV_VAR = "BUDGET_HPO_CONFIG_DIR"
+GROUPS = (
+    "budget", "style", "regularization", "model", "data", "trainer", "objective", "forced",
+    "search",
+)
 
 
-def find_config_dir() -> Path:
-    """``$BUDGET_HPO_CONFIG_DIR``, else the checkout's ``conf/`` (the package is installed editable)."""
-    env = os.environ.get("BUDGET_HPO_CONFIG_DIR")
-    if env:
-        return Path(env).resolve()
-    return (Path(__file__).resolve().parents[2] / "conf").resolve()
+def package_config_dir() -> Path:
+    """The configs that ship with the package (``conf/`` of the source tree)."""
+    return Path(str(files(CONFIG_MODULE)))
 
 
-CONFIG_DIR = find_config_dir()
+def user_config_dirs(cwd: Path | None = None) -> list[Path]:
+    """The user's config directories: ``$BUDGET_HPO_CONFIG_DIR``, and ``./conf`` if present.
+
+    The package's own ``conf/`` (a checkout's working directory) is not repeated.
+    """
+    own = package_config_dir().resolve()
+    found: list[Path] = []
+    env = os.environ.get(ENV_VAR, "")
+    candidates = [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+    candidates.append((cwd or Path.cwd()) / "conf")
+    for path in candidates:
+        resolved = path.resolve()
+        if resolved.is_dir() and resolved != own and resolved not in found:
+            found.append(resolved)
+    return found
+
+
+def user_config_dir(cwd: Path | None = None) -> Path:
+    """Where generated configs go: the first ``$BUDGET_HPO_CONFIG_DIR``, else ``./conf``."""
+    env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    return Path(env[0]).expanduser() if env else (cwd or Path.cwd()) / "conf"
+
+
+def _dirs_named_in(args: Sequence[str]) -> list[Path]:
+    """Config dirs a command line adds: ``--config-dir D``, ``-cd D`` and ``hydra.searchpath``."""
+    dirs: list[Path] = []
+    for i, arg in enumerate(args):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(args):
+            dirs.append(Path(args[i + 1]))
+        elif arg.startswith("--config-dir="):
+            dirs.append(Path(arg.split("=", 1)[1]))
+        elif arg.startswith("hydra.searchpath="):
+            dirs += [Path(p) for p in re.findall(r"file://([^,\]\s]+)", arg)]
+    return [d.expanduser() for d in dirs]
+
+
+def search_dirs(args: Sequence[str] = ()) -> list[Path]:
+    """Every directory Hydra will search for options, the package's first."""
+    return [package_config_dir(), *user_config_dirs(), *_dirs_named_in(args)]
 
 
 _SCALE = {"k": 1e3, "M": 1e6, "G": 1e9}
@@ -34,7 +107,59 @@ def natural_key(name: str) -> tuple[float, str]:
     return (float(match[1]) * _SCALE.get(match[2], 1.0), name)
 
 
-def group_options(group: str, config_dir: Path = CONFIG_DIR) -> list[str]:
-    """The option names of a config group: the YAML files in ``conf/<group>/``."""
-    folder = config_dir / group
-    return sorted((p.stem for p in folder.glob("*.yaml")), key=natural_key) if folder.is_dir() else []
+def group_options(group: str, dirs: Iterable[Path] | None = None) -> list[str]:
+    """The option names of a config group across ``dirs`` (default: the package's and the user's).
+
+    Options in sub-folders are named by their path, e.g. ``mystudy/phase2_20M`` in ``search``.
+    """
+    names: set[str] = set()
+    for root in [package_config_dir(), *user_config_dirs()] if dirs is None else dirs:
+        folder = Path(root) / group
+        if folder.is_dir():
+            names.update(
+                p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml")
+            )
+    return sorted(names, key=natural_key)
+
+
+def split_args(args: Sequence[str]) -> list[str]:
+    """Command-line arguments as compose overrides: ``--config-dir D`` becomes a search path."""
+    overrides, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--config-dir", "-cd"):
+            skip = True
+        elif not arg.startswith(("--config-dir=", "hydra.searchpath=")):
+            overrides.append(arg)
+    named = [f"file://{d.resolve()}" for d in _dirs_named_in(args)]
+    if named:
+        overrides.append(f"hydra.searchpath=[{','.join(named)}]")
+    return overrides
+
+
+@contextmanager
+def composer(args: Sequence[str] = ()) -> Iterator[Callable[..., Any]]:
+    """``compose(extra=(), return_hydra_config=False)`` for configs of ``budget-hpo ARGS EXTRA``.
+
+    One Hydra initialisation serves many compositions (the plan composes every forced config).
+    """
+    from hydra import compose, initialize_config_module
+
+    from budget_hpo.schema import register_configs
+
+    register_configs()
+    base = split_args(args)
+
+    def _compose(extra: Sequence[str] = (), return_hydra_config: bool = False) -> Any:
+        return compose(config_name=CONFIG_NAME, overrides=[*base, *extra],
+                       return_hydra_config=return_hydra_config)
+
+    with initialize_config_module(config_module=CONFIG_MODULE):
+        yield _compose
+
+
+def compose_config(args: Sequence[str] = (), *, return_hydra_config: bool = False) -> Any:
+    """The config ``budget-hpo ARGS`` would run (``args``: overrides, ``--config-dir DIR``)."""
+    with composer(args) as compose:
+        return compose(return_hydra_config=return_hydra_config)

@@ -1,18 +1,24 @@
-"""Typed schema behind the YAML groups in ``conf/``: a misspelt or mistyped key fails at composition.
+"""Typed schema behind the YAML groups in ``conf/``: types and names, never values.
 
-Registered in Hydra's ConfigStore as ``base_config``; ``conf/config.yaml`` lists it first in its
-defaults, so every group file is merged onto these dataclasses.
+Every value lives once, in YAML (``conf/config.yaml`` for what all options of a group share, the
+group's option files for what differs). These dataclasses only say which keys exist and of which
+type, so a misspelt or mistyped key fails when the config is composed; no field has a default
+(``MISSING``), except ``None`` where a key is absent by design (``data.generator`` for a CSV).
+
+Code reads a composed config through :func:`typed_config`, which returns a :class:`Config`
+instance: attributes carry their real types, so no ``int(cfg.x.y)`` casts are needed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
-from budget_hpo.trial.synthetic import SyntheticSpec
+from budget_hpo.errors import ConfigError
 
 __all__ = [
     "ArchConfig",
@@ -24,11 +30,14 @@ __all__ = [
     "ForcedEntry",
     "ModelConfig",
     "ObjectiveConfig",
+    "Phase2Config",
     "RegularizationConfig",
     "SearchConfig",
     "StyleConfig",
+    "SyntheticConfig",
     "TrainerConfig",
     "register_configs",
+    "typed_config",
 ]
 
 
@@ -42,7 +51,6 @@ class ArchConfig:
 @dataclass
 class BudgetConfig:
     name: str = MISSING
-    target_params: int = MISSING
     shallow: ArchConfig = field(default_factory=ArchConfig)
     deep: ArchConfig = field(default_factory=ArchConfig)
 
@@ -54,116 +62,133 @@ class StyleConfig:
 
 @dataclass
 class RegularizationConfig:
-    name: str = "custom"
-    dropout: float = 0.5
-    lr: float = 1e-4
-    weight_decay: float = 1e-3
+    name: str = MISSING
+    dropout: float = MISSING
+    lr: float = MISSING
+    weight_decay: float = MISSING
 
 
 @dataclass
 class ModelConfig:
     name: str = MISSING
-    input_size: int = 64
-    batch_size: int = 32
-    ff_mult: int = 4
-    n_heads: Optional[int] = None
-    loss: str = "mse"
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    input_size: int = MISSING
+    batch_size: int = MISSING
+    ff_mult: int = MISSING
+    n_heads: int | None = MISSING
+    loss: str = MISSING
+    kwargs: dict[str, Any] = MISSING
+
+
+@dataclass
+class SyntheticConfig:
+    """``data.generator``: sizes, seed and coefficients of the embedded panel."""
+
+    n_series: int = MISSING
+    length: int = MISSING
+    seed: int = MISSING
+    leader_share: float = MISSING
+    leader_ar: float = MISSING
+    follow_beta: float = MISSING
+    max_lag: int = MISSING
+    factor_loading: float = MISSING
+    factor_ar: float = MISSING
+    regime_ar: float = MISSING
+    regime_stay: float = MISSING
+    noise: float = MISSING
 
 
 @dataclass
 class DataConfig:
     name: str = MISSING
-    path: Optional[str] = None
-    format: str = "auto"
-    layout: str = "auto"
-    id_col: str = "unique_id"
-    time_col: str = "ds"
-    target_col: str = "y"
-    transform: str = "none"
-    nan_policy: str = "error"
-    horizon: int = 1
-    val_size: int = 200
-    test_size: int = 200
-    generator: SyntheticSpec = field(default_factory=SyntheticSpec)
+    path: str | None = MISSING
+    format: str = MISSING
+    layout: str = MISSING
+    id_col: str = MISSING
+    time_col: str = MISSING
+    target_col: str = MISSING
+    transform: str = MISSING
+    nan_policy: str = MISSING
+    horizon: int = MISSING
+    val_size: int = MISSING
+    test_size: int = MISSING
+    generator: SyntheticConfig | None = None  # only data=synthetic has one
 
 
 @dataclass
 class TrainerConfig:
-    name: str = "custom"
-    accelerator: str = "cpu"
-    devices: int = 1
-    precision: str = "32-true"
-    max_steps: int = 300
-    eval_step: int = 1
-    num_threads: Optional[int] = None
-    fast_kernels: bool = True
-    progress_bar: bool = False
-    deterministic: bool = False
+    name: str = MISSING
+    accelerator: str = MISSING
+    devices: int = MISSING
+    precision: str = MISSING
+    max_steps: int = MISSING
+    eval_step: int = MISSING
+    num_threads: int | None = MISSING
+    fast_kernels: bool = MISSING
+    progress_bar: bool = MISSING
+    deterministic: bool = MISSING
 
 
 @dataclass
 class ObjectiveConfig:
-    name: str = "auc"
-    direction: str = "maximize"
-    threshold: float = 0.0
+    name: str = MISSING
+    direction: str = MISSING
+    threshold: float = MISSING
 
 
 @dataclass
 class ForcedEntry:
     id: str = MISSING
     budget: str = MISSING
-    regularization: str = "default"
-    style: Optional[str] = None  # None: the file's `style` (the choice for G2–G4)
+    regularization: str = MISSING
+    style: str | None = None  # absent: the file's `style` (the choice for G2–G4)
 
 
 @dataclass
 class ForcedConfig:
     name: str = MISSING
-    style: str = "shallow"
-    configs: list[ForcedEntry] = field(default_factory=list)
+    style: str = MISSING
+    configs: list[ForcedEntry] = MISSING
 
 
 @dataclass
 class EarlyStopConfig:
-    enabled: bool = True
-    patience: int = 20
-    threshold: float = 0.02
-    top_k: int = 5
+    """``search.early_stop``: the seed's ``--early-stop-patience`` / ``--early-stop-threshold``."""
+
+    enabled: bool = MISSING
+    patience: int = MISSING
+    threshold: float = MISSING
+    top_k: int = MISSING
 
 
 @dataclass
 class Phase2Config:
-    top_budgets: int = 2
-    n_trials: int = 25
-    overwrite: bool = False
-    config_dir: Optional[str] = None  # None: the project's conf/; files go to <config_dir>/search/
-    n_heads: list[int] = field(default_factory=lambda: [1, 2, 4, 8, 16])
-    lr: list[float] = field(default_factory=lambda: [5e-6, 2e-3])
-    weight_decay: list[float] = field(default_factory=lambda: [0.05, 0.1])
-    batch_size: list[int] = field(default_factory=lambda: [8, 16, 32, 64, 128, 256])
+    top_budgets: int = MISSING
+    n_trials: int = MISSING
+    overwrite: bool = MISSING
+    config_dir: str | None = MISSING
+    params: dict[str, str] = MISSING  # name -> Hydra sweep expression, as hydra.sweeper.params
 
 
 @dataclass
 class SearchConfig:
-    name: str = "none"
-    budgets: list[str] = field(default_factory=lambda: ["750k", "2M", "20M", "200M"])
-    forced: bool = True
+    name: str = MISSING
+    budgets: list[str] = MISSING
+    forced: bool = MISSING
     early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
-    max_failure_share: float = 0.5
-    min_trials_before_abort: int = 5
-    pruner: str = "none"  # none | median | hyperband
-    prune_every: int = 50  # training steps between intermediate evaluations
-    prune_threshold: float = 0.5  # search.pruner=threshold: worse than this at a check is pruned
-    heartbeat_interval: int = 20
-    grace_period: int = 60
+    max_failure_share: float = MISSING
+    min_trials_before_abort: int = MISSING
+    pruner: str = MISSING
+    prune_every: int = MISSING
+    prune_threshold: float = MISSING
+    heartbeat_interval: int = MISSING
+    grace_period: int = MISSING
     phase2: Phase2Config = field(default_factory=Phase2Config)
-    trial: Optional[int] = None  # set by the sweeper: this job's Optuna trial number
+    trial: int | None = MISSING
 
 
 @dataclass
 class Config:
-    seed: int = 0
+    seed: int = MISSING
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     style: StyleConfig = field(default_factory=StyleConfig)
     regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
@@ -178,3 +203,23 @@ class Config:
 def register_configs() -> None:
     """Register the schema as ``base_config`` (idempotent)."""
     ConfigStore.instance().store(name="base_config", node=Config)
+
+
+def typed_config(cfg: DictConfig | Config) -> Config:
+    """The composed config as a :class:`Config` instance (its ``hydra`` node, if any, left out).
+
+    Raises:
+        ConfigError: a required value is still ``???`` (e.g. ``data.path`` of ``data=csv``), or a
+            value does not fit its key's type.
+    """
+    if isinstance(cfg, Config):
+        return cfg
+    keys = [str(k) for k in cfg if k != "hydra"]
+    node = OmegaConf.merge(OmegaConf.structured(Config), OmegaConf.masked_copy(cfg, keys))
+    try:
+        typed = OmegaConf.to_object(node)
+    except MissingMandatoryValue as err:
+        key = str(err.full_key or err.key)
+        raise ConfigError(key, "???", f"a value for {key} (it has no default)") from None
+    assert isinstance(typed, Config)
+    return typed

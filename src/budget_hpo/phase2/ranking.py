@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from budget_hpo.errors import ConfigError
 
-__all__ = ["BudgetRank", "RULE_TEXT", "TrialOutcome", "rank_budgets", "top_budgets"]
+__all__ = ["RULE_TEXT", "BudgetRank", "TrialOutcome", "rank_budgets", "top_budgets"]
 
 RULE_TEXT = (
     "rank budgets by their best COMPLETE objective (direction-aware), break ties by the mean of "

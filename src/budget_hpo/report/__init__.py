@@ -1,1 +1,39 @@
-"""report"""
+"""``budget-hpo-report``: trials.csv, summary.md, scaling.png and history.png of one or more
+studies (phase 1 and its phase-2 studies). It only reads, so it works on a running study."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from budget_hpo.report.plots import history_plot, scaling_plot
+from budget_hpo.report.studies import load_studies, trials_frame, with_phase2
+from budget_hpo.report.summary import summary_markdown
+
+__all__ = ["DEFAULT_STORAGE", "Report", "with_phase2", "write_report"]
+
+DEFAULT_STORAGE = "sqlite:///multirun/budget_hpo.db"
+
+
+@dataclass(frozen=True)
+class Report:
+    folder: Path
+    trials: pd.DataFrame
+    files: tuple[Path, ...]
+
+
+def write_report(storage: str, folder: Path, names: Sequence[str] | None = None) -> Report:
+    """Write the report for ``names`` (default: every budget-hpo study) into ``folder``."""
+    studies = load_studies(storage, names)
+    frame = trials_frame(studies)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = (folder / "trials.csv", folder / "summary.md", folder / "scaling.png",
+             folder / "history.png")
+    frame.to_csv(files[0], index=False)
+    files[1].write_text(summary_markdown(studies, frame, storage))
+    scaling_plot(frame, files[2], maximize=studies[0].direction.name == "MAXIMIZE")
+    history_plot(studies, frame, files[3])
+    return Report(folder, frame, files)

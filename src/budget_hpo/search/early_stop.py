@@ -13,26 +13,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import EarlyStopConfig
 
-__all__ = ["Convergence", "EarlyStop", "check_convergence"]
+__all__ = ["Convergence", "check_convergence", "check_rule"]
 
 
-@dataclass(frozen=True)
-class EarlyStop:
-    """``search.early_stop``: the seed's ``--early-stop-patience`` / ``--early-stop-threshold``."""
+def check_rule(rule: EarlyStopConfig) -> None:
+    """Refuse a rule that could never fire or always fires.
 
-    patience: int = 20
-    threshold: float = 0.02
-    top_k: int = 5
-    enabled: bool = True
-
-    def __post_init__(self) -> None:
-        if self.patience < 1:
-            raise ConfigError("search.early_stop.patience", self.patience, "an integer >= 1")
-        if self.top_k < 2:
-            raise ConfigError("search.early_stop.top_k", self.top_k, "an integer >= 2")
-        if not self.threshold >= 0:
-            raise ConfigError("search.early_stop.threshold", self.threshold, "a number >= 0")
+    Raises:
+        ConfigError: ``patience < 1``, ``top_k < 2`` or a negative ``threshold``.
+    """
+    if rule.patience < 1:
+        raise ConfigError("search.early_stop.patience", rule.patience, "an integer >= 1")
+    if rule.top_k < 2:
+        raise ConfigError("search.early_stop.top_k", rule.top_k, "an integer >= 2")
+    if not rule.threshold >= 0:
+        raise ConfigError("search.early_stop.threshold", rule.threshold, "a number >= 0")
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class Convergence:
 
 
 def check_convergence(
-    values: Iterable[float], direction: str, rule: EarlyStop
+    values: Iterable[float], direction: str, rule: EarlyStopConfig
 ) -> Convergence:
     """Apply the early-stop rule to the objective values of the COMPLETE trials.
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+from optuna.distributions import BaseDistribution
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import ForcedConfig
 
-__all__ = ["ForcedTrial", "forced_trials"]
+__all__ = ["FORCED_KEYS", "ForcedTrial", "forced_params", "forced_trials"]
+
+# the search-space keys a forced config sets (the plugin silently drops a key outside the space)
+FORCED_KEYS = ("budget", "style", "regularization.dropout", "regularization.lr",
+               "regularization.weight_decay")
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class ForcedTrial:
         ]
 
 
-def forced_trials(forced: DictConfig, budgets: Sequence[str] | None = None) -> list[ForcedTrial]:
+def forced_trials(forced: ForcedConfig, budgets: Sequence[str] | None = None) -> list[ForcedTrial]:
     """The forced configs in file order, optionally only those of ``budgets``.
 
     Raises:
@@ -43,10 +50,10 @@ def forced_trials(forced: DictConfig, budgets: Sequence[str] | None = None) -> l
     """
     trials = [
         ForcedTrial(
-            id=str(e.id),
-            budget=str(e.budget),
-            style=str(e.style if e.style is not None else forced.style),
-            regularization=str(e.regularization),
+            id=e.id,
+            budget=e.budget,
+            style=e.style if e.style is not None else forced.style,
+            regularization=e.regularization,
         )
         for e in forced.configs
     ]
@@ -61,3 +68,34 @@ def forced_trials(forced: DictConfig, budgets: Sequence[str] | None = None) -> l
         if b not in known:
             raise ConfigError("search.budgets", b, " | ".join(known))
     return [t for t in trials if t.budget in set(budgets)]
+
+
+def forced_params(
+    config_for: Callable[[Sequence[str]], DictConfig],
+    forced: Sequence[ForcedTrial],
+    space: dict[str, BaseDistribution],
+) -> dict[str, dict[str, Any]]:
+    """Each forced config's values for every search-space parameter, read from its composed config.
+
+    Raises:
+        ConfigError: the space lacks a key that the forced configs set (the plugin would silently
+            drop it from the trial's overrides).
+    """
+    missing = [k for k in FORCED_KEYS if k not in space]
+    if forced and missing:
+        raise ConfigError(
+            "hydra.sweeper.params", sorted(space), f"a search space that includes {missing}"
+        )
+    params: dict[str, dict[str, Any]] = {}
+    for trial in forced:
+        cfg = config_for(trial.overrides())
+        params[trial.id] = {name: _param_value(cfg, name) for name in space}
+    return params
+
+
+def _param_value(cfg: DictConfig, name: str) -> Any:
+    """A group parameter (``budget``) is its option's name; a value parameter is the value."""
+    value = OmegaConf.select(cfg, name)
+    if isinstance(value, DictConfig):
+        return str(value.name)
+    return value

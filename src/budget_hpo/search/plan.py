@@ -1,4 +1,5 @@
-"""``budget-hpo-plan``: compose every forced config, build each on the ``meta`` device, print a table.
+"""``budget-hpo-plan``: compose every forced config, build each on the ``meta`` device, print a
+table.
 
 Nothing is trained and no weights are allocated; a config that fails to compose or build stops the
 plan with its id named.
@@ -6,18 +7,18 @@ plan with its id named.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from budget_hpo.trial.data import load_panel
+from budget_hpo.configs import compose_config, composer
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.forced import ForcedTrial, forced_trials
-from budget_hpo.trial.models import exact_parameter_count
-from budget_hpo.configs import CONFIG_DIR, CONFIG_NAME
 from budget_hpo.search.space import search_params
+from budget_hpo.trial.data import load_panel
+from budget_hpo.trial.models import exact_parameter_count
 from budget_hpo.trial.validate import check_config
 
 __all__ = ["PlanRow", "format_plan", "plan_rows", "run_plan"]
@@ -38,53 +39,42 @@ class PlanRow:
     weight_decay: float
 
 
-def _n_series(cfg: DictConfig) -> int:
-    if str(cfg.data.name) == "synthetic":
-        return int(cfg.data.generator.n_series)
+def _n_series(cfg: Config) -> int:
+    if cfg.data.generator is not None and cfg.data.name == "synthetic":
+        return cfg.data.generator.n_series
     return load_panel(cfg.data).n_series
 
 
-def _selected(cfg: DictConfig) -> list[ForcedTrial]:
+def _selected(cfg: Config) -> list[ForcedTrial]:
     """All forced configs; under a search, those it would enqueue (``search.budgets``)."""
-    if str(cfg.search.name) == "none":
+    if cfg.search.name == "none":
         return forced_trials(cfg.forced)
     if not cfg.search.forced:
         return []
-    return forced_trials(cfg.forced, [str(b) for b in cfg.search.budgets])
+    return forced_trials(cfg.forced, cfg.search.budgets)
 
 
-def plan_rows(overrides: Sequence[str]) -> list[PlanRow]:
-    """Compose and size every forced config under the user's ``overrides``."""
-    base = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in _FORCED_KEYS]
-    rows: list[PlanRow] = []
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        cfg = compose(config_name=CONFIG_NAME, overrides=base)
+def plan_rows(args: Sequence[str]) -> list[PlanRow]:
+    """Compose and size every forced config under the user's ``args`` (overrides)."""
+    base = [o for o in args if o.split("=", 1)[0].lstrip("+~") not in _FORCED_KEYS]
+    with composer(base) as compose:
+        cfg = typed_config(compose())
         n_series = _n_series(cfg)
-        for trial in _selected(cfg):
-            try:
-                one = compose(config_name=CONFIG_NAME, overrides=[*base, *trial.overrides()])
-                arch = check_config(one)
-                exact = exact_parameter_count(one, arch, n_series)
-            except Exception as err:
-                reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-                raise ConfigError(
-                    f"forced config {trial.id}", " ".join(trial.overrides()), f"a config that composes and builds ({reason})"
-                ) from err
-            reg = one.regularization
-            rows.append(
-                PlanRow(
-                    trial,
-                    arch.d_model,
-                    arch.n_layers,
-                    arch.n_heads,
-                    arch.formula_params,
-                    exact,
-                    float(reg.dropout),
-                    float(reg.lr),
-                    float(reg.weight_decay),
-                )
-            )
-    return rows
+        return [_plan_row(compose, trial, n_series) for trial in _selected(cfg)]
+
+
+def _plan_row(compose: Callable[..., DictConfig], trial: ForcedTrial, n_series: int) -> PlanRow:
+    try:
+        one = typed_config(compose(trial.overrides()))
+        arch = check_config(one)
+        exact = exact_parameter_count(one, arch, n_series)
+    except Exception as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(f"forced config {trial.id}", " ".join(trial.overrides()),
+                          f"a config that composes and builds ({reason})") from err
+    reg = one.regularization
+    return PlanRow(trial, arch.d_model, arch.n_layers, arch.n_heads, arch.formula_params, exact,
+                   reg.dropout, reg.lr, reg.weight_decay)
 
 
 def format_plan(rows: Sequence[PlanRow]) -> str:
@@ -106,29 +96,30 @@ def format_plan(rows: Sequence[PlanRow]) -> str:
     right = {3, 4, 5, 6, 7, 8, 9, 10, 11}
 
     def fmt(line: Sequence[str]) -> str:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths))]
+        pairs = enumerate(zip(line, widths, strict=True))
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs]
         return "  ".join(cells).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
 
 
-def search_summary(overrides: Sequence[str], n_forced: int) -> str:
-    """The search a ``-m`` run of these overrides would do: space, trial budget, study, stop rule."""
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        cfg = compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)
-    search, sweeper = cfg.search, cfg.hydra.sweeper
-    if str(search.name) == "none":
+def search_summary(args: Sequence[str], n_forced: int) -> str:
+    """The search a ``-m`` run of these overrides would do: space, trials, study, stop rule."""
+    raw = compose_config(args, return_hydra_config=True)
+    cfg, sweeper = typed_config(raw), raw.hydra.sweeper
+    if cfg.search.name == "none":
         return ""
-    space = search_params(sweeper.get("params"), [str(b) for b in search.budgets])
-    stop = search.early_stop
+    space = search_params(sweeper.get("params"), cfg.search.budgets)
+    stop, n_trials = cfg.search.early_stop, int(sweeper.n_trials)
     lines = [
-        f"search {search.name}: study {sweeper.study_name!s} in {sweeper.storage!s} (not opened)",
-        f"trials: n_trials={sweeper.n_trials} in total, the {n_forced} forced first "
-        f"(TPE start-up trials), then up to {max(int(sweeper.n_trials) - n_forced, 0)} TPE; "
+        f"search {cfg.search.name}: study {sweeper.study_name!s} in {sweeper.storage!s} "
+        "(not opened)",
+        f"trials: n_trials={n_trials} in total, the {n_forced} forced first "
+        f"(TPE start-up trials), then up to {max(n_trials - n_forced, 0)} TPE; "
         f"n_jobs={sweeper.n_jobs}; direction {sweeper.direction}",
         f"early stop: once >= {stop.patience} trials are complete and the top {stop.top_k} lie "
-        f"within {stop.threshold}",
+        f"within {stop.threshold}" + ("" if stop.enabled else " (disabled)"),
         "TPE search space:",
         *(f"  {name}: {expression}" for name, expression in space.items()),
     ]

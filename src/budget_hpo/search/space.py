@@ -12,10 +12,9 @@ def search_params(params: Mapping[str, Any] | None, budgets: Sequence[str]) -> d
     """Name -> Hydra sweep expression, ``budget`` first as ``choice(<search.budgets>)``.
 
     The budget dimension always follows ``search.budgets`` (the seed's ``--budgets``), so a budget
-    subset restricts TPE as well as the forced configs; a ``budget`` entry in ``params`` is replaced.
+    subset restricts TPE as well as the forced configs; a ``budget`` entry in ``params`` is
+    replaced.
     """
-    space = {"budget": f"choice({','.join(str(b) for b in budgets)})"}
-    for name, expression in (params or {}).items():
-        if str(name) != "budget":
-            space[str(name)] = str(expression)
+    space = {"budget": f"choice({','.join(budgets)})"}
+    space.update({str(k): str(v) for k, v in (params or {}).items() if str(k) != "budget"})
     return space

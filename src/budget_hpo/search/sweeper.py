@@ -12,8 +12,8 @@ configuration and its launcher, and replaces only the batch loop, which lacks wh
 * a job told it was pruned (see :mod:`budget_hpo.trial.pruning`) is recorded PRUNED;
 * a failing trial is recorded FAIL with its reason and the sweep goes on, unless the failure share
   passes ``search.max_failure_share``;
-* the early stop recorded on the study (see :mod:`budget_hpo.search.callbacks`) is honoured before every
-  launch;
+* the early stop recorded on the study (see :mod:`budget_hpo.search.callbacks`) is honoured
+  before every launch;
 * job folders are numbered by trial number, so a rerun never overwrites an earlier job's folder.
 """
 
@@ -40,68 +40,40 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 from optuna.trial import TrialState
 
-from budget_hpo.search.early_stop import EarlyStop
 from budget_hpo.errors import ConfigError
-from budget_hpo.search.forced import ForcedTrial, forced_trials
+from budget_hpo.records import TrialRecord
+from budget_hpo.schema import Config, typed_config
+from budget_hpo.search.callbacks import RESULTS_FILE
+from budget_hpo.search.checks import check_search
+from budget_hpo.search.forced import forced_params, forced_trials
+from budget_hpo.search.heartbeat import Heartbeat, fail_stale
 from budget_hpo.search.space import search_params
+from budget_hpo.search.storage import open_study, study_lock
 from budget_hpo.search.study import (
-    Heartbeat,
+    annotate,
     counted_trials,
+    early_stop_of,
     enqueue_forced,
-    fail_stale,
     failure_share,
-    open_storage,
     record_result,
     running_trials,
-    study_lock,
     update_early_stop,
 )
 
-__all__ = ["BudgetSweeperImpl", "SweepAborted", "forced_params"]
+__all__ = ["BudgetSweeperImpl", "SweepAborted"]
 
 log = logging.getLogger(__name__)
 
 # Optuna flags its heartbeat API as experimental and expects it under Study.optimize; the sweeper
-# drives heartbeats itself (budget_hpo.search.study.Heartbeat), so these warnings say nothing to a user.
+# drives heartbeats itself (budget_hpo.search.heartbeat), so these warnings say nothing to a user.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 SAMPLER_WHITELIST = ("hydra_plugins.hydra_optuna_sweeper.*", "optuna.samplers.*")
-FORCED_KEYS = ("budget", "style", "regularization.dropout", "regularization.lr",
-               "regularization.weight_decay")
 
 
 class SweepAborted(RuntimeError):
     """Too many trials failed: the sweep stops instead of burning more compute."""
-
-
-def forced_params(
-    config_for: Any, forced: Sequence[ForcedTrial], space: dict[str, BaseDistribution]
-) -> dict[str, dict[str, Any]]:
-    """Each forced config's values for every search-space parameter, read from its composed config.
-
-    Raises:
-        ConfigError: the space lacks a key that the forced configs set (the plugin would silently
-            drop it from the trial's overrides).
-    """
-    missing = [k for k in FORCED_KEYS if k not in space]
-    if forced and missing:
-        raise ConfigError(
-            "hydra.sweeper.params", sorted(space), f"a search space that includes {missing}"
-        )
-    params: dict[str, dict[str, Any]] = {}
-    for trial in forced:
-        cfg = config_for(trial.overrides())
-        params[trial.id] = {name: _param_value(cfg, name) for name in space}
-    return params
-
-
-def _param_value(cfg: DictConfig, name: str) -> Any:
-    """A group parameter (``budget``) is its option's name; a value parameter is the value."""
-    value = OmegaConf.select(cfg, name)
-    if isinstance(value, DictConfig):
-        return str(value.name)
-    return value
 
 
 def _describe(sampler: Any) -> str:
@@ -112,20 +84,23 @@ def _describe(sampler: Any) -> str:
 
 
 class BudgetSweeperImpl(OptunaSweeperImpl):
-    """See the module docstring. Constructed by ``hydra_plugins.budget_hpo_sweeper``."""
+    """See the module docstring. Constructed by ``hydra_plugins.budget_hpo_plugins.sweeper``."""
 
-    def __init__(self, sampler: DictConfig, **kwargs: Any) -> None:
-        super().__init__(sampler=None, **kwargs)
+    def __init__(self, sampler: DictConfig, max_failure_rate: float, **kwargs: Any) -> None:
+        if max_failure_rate != 0.0:  # the plugin's knob; a phase has one failure limit
+            raise ConfigError("hydra.sweeper.max_failure_rate", max_failure_rate,
+                              "0.0 (the failure limit of a phase is search.max_failure_share)")
+        super().__init__(sampler=None, max_failure_rate=max_failure_rate, **kwargs)
         self.sampler_config = sampler
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
     ) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
-        search = config.search
-        self.rule = EarlyStop(**search.early_stop)
-        self.budgets = [str(b) for b in search.budgets]
-        self.forced = forced_trials(config.forced, self.budgets) if search.forced else []
+        self.settings: Config = typed_config(config)
+        check_search(self.settings, n_trials=self.n_trials, n_jobs=self.n_jobs)
+        search = self.settings.search
+        self.forced = forced_trials(self.settings.forced, search.budgets) if search.forced else []
         sampler = OmegaConf.to_container(self.sampler_config, resolve=True)
         assert isinstance(sampler, dict)
         if "n_startup_trials" in sampler and self.forced:
@@ -133,10 +108,12 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         self.sampler = instantiate(sampler, _execution_whitelist_=SAMPLER_WHITELIST)
 
     def _parse_sweeper_params_config(self) -> list[str]:
-        return [f"{k}={v}" for k, v in search_params(self.params, self.budgets).items()]
+        space = search_params(self.params, self.settings.search.budgets)
+        return [f"{k}={v}" for k, v in space.items()]
 
     def _config_for(self, overrides: Sequence[str]) -> DictConfig:
         """The job config that ``overrides`` on top of this sweep's fixed arguments would get."""
+        assert self.hydra_context is not None and self.config is not None
         keys = {o.split("=", 1)[0] for o in overrides}
         base = [
             o.input_line
@@ -158,97 +135,105 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         directions = self._get_directions()
         if len(directions) != 1:
             raise ConfigError("hydra.sweeper.direction", directions, "one direction")
-        direction = directions[0]
-        params = forced_params(self._config_for, self.forced, space)
+        self.direction = directions[0]
+        study = self._open_study(space)
+        while True:
+            trials = self._admit(study)
+            if trials is None:
+                break
+            if not trials:  # others' trials may still fail (their retries run here): wait
+                time.sleep(float(self.settings.search.heartbeat_interval))
+                continue
+            self._run_batch(study, trials, space, fixed, fixed_overrides)
+        self._write_results(study)
 
-        search = self.config.search
-        with study_lock(self.storage, str(self.study_name)):  # also serialises schema creation
-            storage = open_storage(
-                self.storage, int(search.heartbeat_interval), int(search.grace_period)
-            )
-            study = optuna.create_study(
-                study_name=self.study_name, storage=storage, sampler=self.sampler,
-                direction=direction, load_if_exists=True,
-            )
+    def _open_study(self, space: dict[str, BaseDistribution]) -> optuna.Study:
+        """Open (or create) the study, fail a dead worker's trials, enqueue the forced configs."""
+        params = forced_params(self._config_for, self.forced, space)
+        url, name = str(self.storage), str(self.study_name)
+        with study_lock(url, name):  # also serialises schema creation
+            study = open_study(url, name, search=self.settings.search, direction=self.direction,
+                               sampler=self.sampler)
             fail_stale(study)
             added = enqueue_forced(study, self.forced, params)
         log.info(
             "study %s in %s: %d of n_trials=%d done, %d running elsewhere; %d forced configs "
-            "enqueued", study.study_name, self.storage, len(counted_trials(study)), self.n_trials,
+            "enqueued", name, url, len(counted_trials(study)), self.n_trials,
             len(running_trials(study)), len(added),
         )
         log.info("search space: %s", {k: repr(v) for k, v in space.items()})
         log.info("sampler: %s", _describe(self.sampler))
+        return study
 
-        while True:
-            with study_lock(self.storage, str(self.study_name)):
-                fail_stale(study)
-                if "early_stop" in study.user_attrs:
-                    stop = study.user_attrs["early_stop"]
-                    log.info(
-                        "study has converged (top %d within %.4f after %d complete trials): "
-                        "stopping", stop["top_k"], stop["spread"], stop["n_complete"],
-                    )
-                    break
-                running = len(running_trials(study))
-                free = self.n_trials - len(counted_trials(study)) - running
-                trials = [study.ask() for _ in range(min(self.n_jobs, max(free, 0)))]
-                Heartbeat(study, [t._trial_id for t in trials]).beat()
-            if not trials:
-                if running == 0:
-                    break
-                # Other workers' trials may still fail (then their retries are run here) or
-                # change the verdict: wait for them rather than leave the study short.
-                time.sleep(float(search.heartbeat_interval))
-                continue
-            for trial in trials:
-                retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(
-                    study.get_trials(deepcopy=False)[trial.number]
-                )
-                if retried is not None:
-                    trial.set_user_attr("retry_of", retried)
-            overrides = [
-                (*o, f"search.trial={t.number}")
-                for o, t in zip(
-                    self._configure_trials(trials, space, fixed, fixed_overrides), trials
-                )
-            ]
-            with Heartbeat(study, [t._trial_id for t in trials]):
-                returns = self._launch(overrides, [t.number for t in trials])
-            for trial, ret in zip(trials, returns):
-                self._tell(study, trial, ret)
-            update_early_stop(study, self.rule, direction)
-            self._check_failures(study)
-        self._write_results(study)
+    def _admit(self, study: optuna.Study) -> list[optuna.Trial] | None:
+        """Under the lock: the next trials to run; [] to wait for others; None when done."""
+        with study_lock(str(self.storage), str(self.study_name)):
+            fail_stale(study)
+            stop = early_stop_of(study)
+            if stop is not None:
+                log.info("study has converged (top %d within %.4f after %d complete trials): "
+                         "stopping", stop.top_k, stop.spread, stop.n_complete)
+                return None
+            running = len(running_trials(study))
+            free = self.n_trials - len(counted_trials(study)) - running
+            trials = [study.ask() for _ in range(min(self.n_jobs, max(free, 0)))]
+            Heartbeat(study, [t._trial_id for t in trials]).beat()
+        if not trials and running == 0:
+            return None
+        return trials
+
+    def _run_batch(
+        self, study: optuna.Study, trials: list[optuna.Trial], space: dict[str, BaseDistribution],
+        fixed: Any, fixed_overrides: Any,
+    ) -> None:
+        """Launch one batch with heartbeats, tell every result, then check the stop rules."""
+        for trial in trials:
+            retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(
+                study.get_trials(deepcopy=False)[trial.number]
+            )
+            if retried is not None:
+                annotate(trial, retry_of=retried)
+        overrides = [
+            (*o, f"search.trial={t.number}")
+            for o, t in zip(
+                self._configure_trials(trials, space, fixed, fixed_overrides), trials, strict=True
+            )
+        ]
+        with Heartbeat(study, [t._trial_id for t in trials]):
+            returns = self._launch(overrides, [t.number for t in trials])
+        for trial, ret in zip(trials, returns, strict=True):
+            self._tell(study, trial, ret)
+        update_early_stop(study, self.settings.search.early_stop, self.direction)
+        self._check_failures(study)
 
     def _launch(self, overrides: list[tuple[str, ...]], numbers: list[int]) -> Sequence[JobReturn]:
         """Launch with job numbers equal to trial numbers (unique within the study)."""
+        assert self.launcher is not None
         consecutive = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
         if consecutive:
             return self.launcher.launch(overrides, initial_job_idx=numbers[0])
         returns: list[JobReturn] = []
-        for override, number in zip(overrides, numbers):
+        for override, number in zip(overrides, numbers, strict=True):
             returns.extend(self.launcher.launch([override], initial_job_idx=number))
         return returns
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, ret: JobReturn) -> float | None:
-        output_dir = Path(str(ret.hydra_cfg.hydra.runtime.output_dir)) if ret.hydra_cfg else None
-        if output_dir is not None:
-            trial.set_user_attr("job_dir", str(output_dir))
-            record_result(trial, output_dir)
-        trial.set_user_attr("forced", bool(trial.user_attrs.get("forced", False)))
+        record = TrialRecord.from_attrs(trial.user_attrs)
+        if ret.hydra_cfg:
+            record = record_result(trial, Path(str(ret.hydra_cfg.hydra.runtime.output_dir)))
+        annotate(trial, forced=bool(record.forced))
         try:
             value = float(ret.return_value)  # re-raises the job's exception if it failed
             if not math.isfinite(value):
                 raise ValueError(f"objective is {value}")
         except optuna.TrialPruned as err:
-            trial.set_user_attr("pruned", str(err))
+            annotate(trial, pruned=str(err))
             study.tell(trial, state=TrialState.PRUNED)
             log.info("trial %d %s", trial.number, err)
             return None
         except Exception as err:  # recorded, and the sweep goes on
             reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-            trial.set_user_attr("fail_reason", reason)
+            annotate(trial, fail_reason=reason)
             study.tell(trial, state=TrialState.FAIL)
             log.warning("trial %d failed: %s", trial.number, reason)
             return None
@@ -257,10 +242,9 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
 
     def _check_failures(self, study: optuna.Study) -> None:
         failed, finished = failure_share(study)
-        search = self.config.search
-        if finished >= int(search.min_trials_before_abort) and failed / finished > float(
-            search.max_failure_share
-        ):
+        search = self.settings.search
+        too_many = finished and failed / finished > search.max_failure_share
+        if finished >= search.min_trials_before_abort and too_many:
             message = (
                 f"{failed} of {finished} finished trials failed, more than "
                 f"search.max_failure_share={search.max_failure_share}: sweep aborted "
@@ -278,9 +262,10 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             results.update(best_params=best.params, best_value=best.value,
                            best_trial=best.number)
             log.info("best trial %d: %s = %s", best.number, best.params, best.value)
-        if "early_stop" in study.user_attrs:
-            results["early_stop"] = study.user_attrs["early_stop"]
-        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(
-            OmegaConf.create(results), f"{self.config.hydra.sweep.dir}/optimization_results.yaml"
-        )
+        stop = early_stop_of(study)
+        if stop is not None:
+            results.update(stop.to_attrs())
+        assert self.config is not None
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(OmegaConf.create(results), sweep_dir / RESULTS_FILE)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import DictConfig, OmegaConf
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.trial.synthetic import SyntheticSpec, synthetic_panel
+from budget_hpo.schema import DataConfig
+from budget_hpo.trial.synthetic import synthetic_panel
 
 __all__ = [
     "FORMATS",
@@ -63,30 +63,29 @@ class Panel:
         )
 
 
-def required_length(data: DictConfig, input_size: int) -> int:
+def required_length(data: DataConfig, input_size: int) -> int:
     """Shortest series that fits one training window plus the validation and test splits."""
-    return int(input_size) + int(data.horizon) + int(data.val_size) + int(data.test_size)
+    return input_size + data.horizon + data.val_size + data.test_size
 
 
-def load_panel(data: DictConfig) -> Panel:
+def load_panel(data: DataConfig) -> Panel:
     """Load and check the configured panel (``cfg.data``)."""
-    name = str(data.name)
-    if name not in SOURCES:
-        raise ConfigError("data", name, " | ".join(SOURCES))
-    if name == "synthetic":
-        spec = SyntheticSpec(**OmegaConf.to_container(data.generator, resolve=True))  # type: ignore[arg-type]
-        frame = synthetic_panel(spec)
-        return panel_from_frame(frame, data, source="synthetic data")
+    if data.name not in SOURCES:
+        raise ConfigError("data", data.name, " | ".join(SOURCES))
+    if data.name == "synthetic":
+        if data.generator is None:
+            raise ConfigError("data.generator", None, "the synthetic panel's settings")
+        return panel_from_frame(synthetic_panel(data.generator), data, source="synthetic data")
     return panel_from_frame(_read_table(data), data, source=str(data.path))
 
 
-def _read_table(data: DictConfig) -> pd.DataFrame:
-    if OmegaConf.is_missing(data, "path") or data.path is None:
-        raise ConfigError("data.path", "???", "the path of a .csv or .parquet file (data.path=...)")
-    path = Path(str(data.path)).expanduser()
+def _read_table(data: DataConfig) -> pd.DataFrame:
+    if data.path is None:
+        raise ConfigError("data.path", None, "the path of a .csv or .parquet file (data.path=...)")
+    path = Path(data.path).expanduser()
     if not path.is_file():
         raise ConfigError("data.path", str(path), "an existing .csv or .parquet file (not found)")
-    fmt = str(data.format)
+    fmt = data.format
     if fmt not in FORMATS:
         raise ConfigError("data.format", fmt, " | ".join(FORMATS))
     if fmt == "auto":
@@ -98,20 +97,20 @@ def _read_table(data: DictConfig) -> pd.DataFrame:
         raise ConfigError("data.path", str(path), f"a readable {fmt} file ({reason})") from err
 
 
-def panel_from_frame(frame: pd.DataFrame, data: DictConfig, *, source: str) -> Panel:
+def panel_from_frame(frame: pd.DataFrame, data: DataConfig, *, source: str) -> Panel:
     """Check a long or wide table and turn it into a :class:`Panel` (after ``data.transform``)."""
-    layout = str(data.layout)
+    layout = data.layout
     if layout not in LAYOUTS:
         raise ConfigError("data.layout", layout, " | ".join(LAYOUTS))
-    id_col, time_col, target_col = str(data.id_col), str(data.time_col), str(data.target_col)
+    id_col, time_col, target_col = data.id_col, data.time_col, data.target_col
     if layout == "auto":
         layout = "long" if {id_col, target_col} <= set(frame.columns) else "wide"
     if layout == "long":
         wide = _long_to_wide(frame, id_col, time_col, target_col, source)
     else:
         wide = _wide(frame, time_col, source)
-    values = _apply_nan_policy(wide, str(data.nan_policy), source)
-    values = _transform(values, str(data.transform), source)
+    values = _apply_nan_policy(wide, data.nan_policy, source)
+    values = _transform(values, data.transform, source)
     return Panel(ids=tuple(str(c) for c in wide.columns), values=values)
 
 
@@ -129,7 +128,8 @@ def _long_to_wide(
     target = frame[target_col]
     if not pd.api.types.is_numeric_dtype(target):
         bad = target[pd.to_numeric(target, errors="coerce").isna() & target.notna()].iloc[0]
-        raise ConfigError(f"data.target_col ({target_col})", repr(bad), f"numeric values in {source}")
+        raise ConfigError(f"data.target_col ({target_col})", repr(bad),
+                          f"numeric values in {source}")
     dup = frame.duplicated([id_col, time_col])
     if dup.any():
         row = frame.loc[dup, [id_col, time_col]].iloc[0]
@@ -169,7 +169,8 @@ def _wide(frame: pd.DataFrame, time_col: str, source: str) -> pd.DataFrame:
     times = _time_axis(frame[time_col])
     if times.duplicated().any():
         raise ConfigError(
-            "data.path", source, f"one row per {time_col}; duplicate {frame[time_col][times.duplicated()].iloc[0]}"
+            "data.path", source,
+            f"one row per {time_col}; duplicate {frame[time_col][times.duplicated()].iloc[0]}",
         )
     wide = frame[series].set_axis(times).sort_index()
     wide.columns = [str(c) for c in wide.columns]

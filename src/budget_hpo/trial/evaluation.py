@@ -18,7 +18,9 @@ from sklearn.metrics import roc_auc_score
 
 from budget_hpo.errors import ConfigError
 
-__all__ = ["Splits", "direction_auc", "horizon_change", "linear_scores", "make_splits", "naive_scores"]
+__all__ = [
+    "Splits", "direction_auc", "horizon_change", "linear_scores", "make_splits", "naive_scores",
+]
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Splits:
 
     length: int  # steps kept (the tail that fits no whole evaluation step is trimmed)
     train_end: int  # training uses steps [0, train_end)
-    val_end: int  # validation targets lie in [train_end, val_end); test targets in [val_end, length)
+    val_end: int  # validation targets in [train_end, val_end); test targets in [val_end, length)
     step: int  # steps between origins
     n_windows: int  # forecast origins handed to neuralforecast
     val_origins: np.ndarray

@@ -1,4 +1,5 @@
-"""Faster CPU kernels for the transformer building blocks, swapped in place (same weights, same maths).
+"""Faster CPU kernels for the transformer building blocks, swapped in place (same weights, same
+maths).
 
 On CPU, PyTorch's ``nn.Dropout`` draws its mask with ``bernoulli_``, which measured ~4x slower than
 ``rand_like`` here, and neuralforecast's encoder layers run their feed-forward network as

@@ -11,12 +11,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
-
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import Config
 from budget_hpo.trial.sizing import Architecture
 
-__all__ = ["MODELS", "LOSSES", "build_model", "count_parameters", "exact_parameter_count"]
+__all__ = ["LOSSES", "MODELS", "build_model", "count_parameters", "exact_parameter_count"]
 
 LOSSES = ("mse", "mae")
 
@@ -61,11 +60,13 @@ def quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=r".*LeafSpec.*")
     warnings.filterwarnings("ignore", message=r".*does not have many workers.*")
-    warnings.filterwarnings("ignore", message=r".*removed from hparams because it cannot be pickled.*")
+    warnings.filterwarnings(
+        "ignore", message=r".*removed from hparams because it cannot be pickled.*"
+    )
 
 
 def build_model(
-    cfg: DictConfig,
+    cfg: Config,
     arch: Architecture,
     n_series: int,
     *,
@@ -76,55 +77,67 @@ def build_model(
     Weight decay is carried by AdamW; Lightning options pass through the model constructor.
     Build it under ``torch.device("meta")`` to count parameters without allocating them.
     """
-    import torch
     from neuralforecast import models as nf_models
 
     quiet_lightning()
-    name = str(cfg.model.name)
-    if name not in MODELS:
-        raise ConfigError("model", name, " | ".join(MODELS))
-    class_name, arch_kwargs = MODELS[name](arch, n_series)
-    extra = OmegaConf.to_container(cfg.model.kwargs, resolve=True)
-    assert isinstance(extra, dict)
-    reg, trainer = cfg.regularization, cfg.trainer
-    kwargs: dict[str, Any] = {
-        "h": int(cfg.data.horizon),
-        "input_size": int(cfg.model.input_size),
-        **arch_kwargs,
-        "dropout": float(reg.dropout),
-        "learning_rate": float(reg.lr),
-        "optimizer": torch.optim.AdamW,
-        "optimizer_kwargs": {
-            "weight_decay": float(reg.weight_decay),
-            # one fused kernel for all parameters instead of a loop of small ops per tensor
-            **({"fused": True} if bool(trainer.fast_kernels) else {}),
-        },
-        "loss": _loss(str(cfg.model.loss)),
-        "max_steps": int(trainer.max_steps),
-        "windows_batch_size": int(cfg.model.batch_size),
-        "inference_windows_batch_size": 256,
-        "val_check_steps": int(trainer.max_steps),  # no validation split in training: scored after
-        "random_seed": int(cfg.seed),
-        "accelerator": str(trainer.accelerator),
-        "devices": int(trainer.devices),
-        "precision": str(trainer.precision),
-        "deterministic": bool(trainer.deterministic),
-        "enable_progress_bar": bool(trainer.progress_bar),
-        "enable_model_summary": False,
-        "enable_checkpointing": False,
-        "logger": False,
-        **({"callbacks": callbacks} if callbacks else {}),
-        **extra,
-    }
+    if cfg.model.name not in MODELS:
+        raise ConfigError("model", cfg.model.name, " | ".join(MODELS))
+    class_name, arch_kwargs = MODELS[cfg.model.name](arch, n_series)
+    extra = dict(cfg.model.kwargs)  # last: model.kwargs may override any argument built here
+    kwargs = {**_model_kwargs(cfg, arch_kwargs), **_trainer_kwargs(cfg, callbacks), **extra}
     try:
         model = getattr(nf_models, class_name)(**kwargs)
     except TypeError as err:  # an unknown model.kwargs entry
-        raise ConfigError("model.kwargs", extra, f"keyword arguments of {class_name} ({err})") from err
-    if bool(trainer.fast_kernels) and str(trainer.accelerator) == "cpu":
+        raise ConfigError(
+            "model.kwargs", extra, f"keyword arguments of {class_name} ({err})"
+        ) from err
+    if cfg.trainer.fast_kernels and cfg.trainer.accelerator == "cpu":
         from budget_hpo.trial.kernels import use_fast_kernels
 
         use_fast_kernels(model)
     return model
+
+
+def _model_kwargs(cfg: Config, arch_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The model's own constructor arguments: sizes, regularisation, optimiser, loss."""
+    import torch
+
+    reg = cfg.regularization
+    return {
+        "h": cfg.data.horizon,
+        "input_size": cfg.model.input_size,
+        **arch_kwargs,
+        "dropout": reg.dropout,
+        "learning_rate": reg.lr,
+        "optimizer": torch.optim.AdamW,
+        "optimizer_kwargs": {
+            "weight_decay": reg.weight_decay,
+            # one fused kernel for all parameters instead of a loop of small ops per tensor
+            **({"fused": True} if cfg.trainer.fast_kernels else {}),
+        },
+        "loss": _loss(cfg.model.loss),
+        "windows_batch_size": cfg.model.batch_size,
+        "inference_windows_batch_size": 256,
+        "random_seed": cfg.seed,
+    }
+
+
+def _trainer_kwargs(cfg: Config, callbacks: list[Any] | None) -> dict[str, Any]:
+    """Lightning trainer options, passed through neuralforecast's model constructor."""
+    trainer = cfg.trainer
+    return {
+        "max_steps": trainer.max_steps,
+        "val_check_steps": trainer.max_steps,  # no validation split in training: scored after
+        "accelerator": trainer.accelerator,
+        "devices": trainer.devices,
+        "precision": trainer.precision,
+        "deterministic": trainer.deterministic,
+        "enable_progress_bar": trainer.progress_bar,
+        "enable_model_summary": False,
+        "enable_checkpointing": False,
+        "logger": False,
+        **({"callbacks": callbacks} if callbacks else {}),
+    }
 
 
 def count_parameters(model: Any) -> int:
@@ -132,7 +145,7 @@ def count_parameters(model: Any) -> int:
     return int(sum(p.numel() for p in model.parameters()))
 
 
-def exact_parameter_count(cfg: DictConfig, arch: Architecture, n_series: int) -> int:
+def exact_parameter_count(cfg: Config, arch: Architecture, n_series: int) -> int:
     """Build the model on the ``meta`` device (no weights allocated) and count its parameters."""
     import torch
 

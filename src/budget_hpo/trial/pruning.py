@@ -1,7 +1,7 @@
 """Per-trial pruning inside a Hydra sweep job.
 
 The phase sweeper tells each job which Optuna trial it is (``search.trial``); the job opens the
-same study (storage and name from its Hydra config), and a Lightning callback evaluates the
+same study (:func:`budget_hpo.search.pruners.open_reporter`), and a Lightning callback evaluates the
 validation objective every ``search.prune_every`` training steps, reports it to the trial and
 stops the run with :class:`optuna.TrialPruned` when the pruner says so. The sweeper records the
 trial PRUNED. Pruned trials take no part in the early-stop rule (it counts COMPLETE trials only).
@@ -19,41 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from omegaconf import DictConfig
 
-from budget_hpo.errors import ConfigError
+from budget_hpo.records import TrialRecord
 
-__all__ = ["PRUNERS", "Reporter", "make_pruner", "open_reporter", "validation_forecast"]
+__all__ = ["Reporter", "pruning_callback", "validation_forecast"]
 
 log = logging.getLogger(__name__)
-
-PRUNERS = ("none", "median", "hyperband", "threshold")
-
-
-def make_pruner(
-    name: str, every: int, max_steps: int, threshold: float = 0.5, direction: str = "maximize"
-) -> Any:
-    """The Optuna pruner for ``search.pruner``.
-
-    ``median``: stop a trial whose objective at a check is worse than the median of earlier
-    trials at that step (after 5 trials). ``hyperband``: successive halving over ``every`` ..
-    ``max_steps`` steps. ``threshold``: stop a trial whose objective is worse than
-    ``search.prune_threshold`` at any check (e.g. an AUC still at chance).
-    """
-    import optuna
-
-    if name not in PRUNERS:
-        raise ConfigError("search.pruner", name, " | ".join(PRUNERS))
-    if name == "threshold":
-        bound = {"lower": threshold} if direction == "maximize" else {"upper": threshold}
-        return optuna.pruners.ThresholdPruner(**bound)
-    if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=every)
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(
-            min_resource=every, max_resource=max_steps, reduction_factor=3
-        )
-    return optuna.pruners.NopPruner()
 
 
 @dataclass
@@ -67,25 +38,11 @@ class Reporter:
         import optuna
 
         self.trial.report(value, step)
-        self.trial.set_user_attr("steps_done", step)
+        for key, attr in TrialRecord(steps_done=step).to_attrs().items():
+            self.trial.set_user_attr(key, attr)
         if self.trial.should_prune():
             log.info("trial %d pruned at step %d (objective %.4f)", self.trial.number, step, value)
             raise optuna.TrialPruned(f"pruned at step {step} (objective {value:.4f})")
-
-
-def open_reporter(cfg: DictConfig, storage: str | None, study_name: str | None) -> Reporter | None:
-    """The reporter for this job's trial, or None outside a pruned sweep."""
-    search = cfg.search
-    if search.trial is None or str(search.pruner) == "none" or not storage or not study_name:
-        return None
-    import optuna
-
-    every = int(search.prune_every)
-    pruner = make_pruner(str(search.pruner), every, int(cfg.trainer.max_steps),
-                         float(search.prune_threshold), str(cfg.objective.direction))
-    study = optuna.load_study(study_name=study_name, storage=storage, pruner=pruner)
-    frozen = study.get_trials(deepcopy=False)[int(search.trial)]
-    return Reporter(optuna.Trial(study, frozen._trial_id), every)
 
 
 def validation_forecast(

@@ -7,89 +7,34 @@ diverges raises :class:`TrialFailed` instead of returning a number.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig
 
-from budget_hpo.trial.data import load_panel, required_length
 from budget_hpo.errors import ConfigError, TrialFailed
-from budget_hpo.trial.evaluation import (
-    direction_auc,
-    horizon_change,
-    linear_scores,
-    make_splits,
-    naive_scores,
-)
+from budget_hpo.schema import Config, typed_config
+from budget_hpo.trial.data import Panel, load_panel, required_length
+from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change, make_splits
 from budget_hpo.trial.models import build_model, count_parameters
 from budget_hpo.trial.pruning import Reporter, pruning_callback, validation_forecast
+from budget_hpo.trial.result import TrialResult, write_result
+from budget_hpo.trial.scoring import Fit, SplitMetrics, score_forecasts
+from budget_hpo.trial.sizing import Architecture
 from budget_hpo.trial.validate import check_config
 
-__all__ = ["TrialResult", "run_trial"]
+__all__ = ["TrialResult", "fit_and_forecast", "prepare_data", "run_trial"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TrialResult:
-    """What a trial measured; written as ``result.json`` and summarised in one line."""
-
-    budget: str
-    style: str
-    model: str
-    d_model: int
-    n_layers: int
-    n_heads: int
-    d_ff: int
-    params_formula: int
-    params_exact: int
-    dropout: float
-    lr: float
-    weight_decay: float
-    batch_size: int
-    seed: int
-    n_series: int
-    train_steps: int
-    objective: str
-    direction: str
-    objective_value: float
-    val_auc: float
-    test_auc: float
-    naive_val_auc: float
-    naive_test_auc: float
-    linear_val_auc: float
-    linear_test_auc: float
-    val_mae: float
-    test_mae: float
-    n_val_origins: int
-    n_test_origins: int
-    final_train_loss: float
-    wall_time_s: float
-    train_time_s: float
-    setup_time_s: float
-    eval_time_s: float
-
-    def summary(self) -> str:
-        """The one-line summary printed at the end of a trial."""
-        return (
-            f"{self.budget}/{self.style} {self.model} d_model={self.d_model} "
-            f"n_layers={self.n_layers} n_heads={self.n_heads} params={self.params_exact:,} "
-            f"val_auc={self.val_auc:.4f} test_auc={self.test_auc:.4f} "
-            f"(naive {self.naive_val_auc:.3f}/{self.naive_test_auc:.3f}, "
-            f"linear {self.linear_val_auc:.3f}/{self.linear_test_auc:.3f}) "
-            f"{self.objective}={self.objective_value:.4f} wall={self.wall_time_s:.1f}s"
-        )
-
-
 def run_trial(
-    cfg: DictConfig, output_dir: str | Path | None = None, reporter: Reporter | None = None
+    cfg: DictConfig | Config, output_dir: str | Path | None = None, reporter: Reporter | None = None
 ) -> TrialResult:
     """Run one trial and, when ``output_dir`` is given, write ``result.json`` there.
 
@@ -101,42 +46,58 @@ def run_trial(
         TrialFailed: training diverged or produced non-finite forecasts.
     """
     start = time.perf_counter()
-    arch = check_config(cfg)
+    settings = typed_config(cfg)
+    arch = check_config(settings)
+    panel, splits = prepare_data(settings)
+    fit = fit_and_forecast(settings, arch, panel, splits, reporter, setup_start=start)
+    metrics = score_forecasts(settings, panel, splits, fit)
+    result = _assemble(settings, arch, panel, splits, fit, metrics, start)
+    if output_dir is not None:
+        write_result(result, Path(output_dir) / "result.json")
+    return result
+
+
+def prepare_data(cfg: Config) -> tuple[Panel, Splits]:
+    """Load the panel and lay out the time-ordered splits; refuse data too short for them."""
     panel = load_panel(cfg.data)
     data = cfg.data
-    need = required_length(data, int(cfg.model.input_size))
+    need = required_length(data, cfg.model.input_size)
     if panel.length < need:
         raise ConfigError(
             "data",
             f"{panel.length} steps",
             f"series of at least input_size + horizon + val_size + test_size = {need} steps",
         )
-    horizon = int(data.horizon)
     splits = make_splits(
-        panel.length, horizon, int(data.val_size), int(data.test_size), int(cfg.trainer.eval_step)
+        panel.length, data.horizon, data.val_size, data.test_size, cfg.trainer.eval_step
     )
     if len(splits.val_origins) == 0 or len(splits.test_origins) == 0:
         raise ConfigError(
             "trainer.eval_step", cfg.trainer.eval_step, "a step that leaves origins in both splits"
         )
-    values = panel.values[: splits.length]
+    return panel, splits
 
+
+def fit_and_forecast(
+    cfg: Config, arch: Architecture, panel: Panel, splits: Splits, reporter: Reporter | None,
+    *, setup_start: float,
+) -> Fit:
+    """Train once on the training split and forecast from every origin of both later splits."""
     import torch
     from neuralforecast import NeuralForecast
     from pytorch_lightning.callbacks import Timer
 
     if cfg.trainer.num_threads is not None:
-        torch.set_num_threads(int(cfg.trainer.num_threads))
+        torch.set_num_threads(cfg.trainer.num_threads)
+    values = panel.values[: splits.length]
     callbacks: list[Any] = [Timer()]
     if reporter is not None:
         callbacks.append(_pruning(cfg, values, splits, reporter))
     model = build_model(cfg, arch, panel.n_series, callbacks=callbacks)
-    params = count_parameters(model)
     nf = NeuralForecast(models=[model], freq=1)
     frame = panel.long()
     frame = frame[frame["ds"] < splits.length]
-    setup_time = time.perf_counter() - start
-
+    setup_time = time.perf_counter() - setup_start
     cv_start = time.perf_counter()
     try:
         cv = nf.cross_validation(
@@ -147,12 +108,11 @@ def run_trial(
     cv_time = time.perf_counter() - cv_start
     fitted = nf.models[0]
     timer = next(cb for cb in fitted.trainer_kwargs["callbacks"] if isinstance(cb, Timer))
-    train_time = float(timer.time_elapsed("train"))
-    losses = [float(loss) for _, loss in getattr(fitted, "train_trajectories", [])]
+    losses = tuple(float(loss) for _, loss in getattr(fitted, "train_trajectories", []))
     if any(not math.isfinite(x) for x in losses):
-        raise TrialFailed(f"training diverged: non-finite training loss (lr={cfg.regularization.lr})")
-
-    eval_start = time.perf_counter()
+        raise TrialFailed(
+            f"training diverged: non-finite training loss (lr={cfg.regularization.lr})"
+        )
     column = type(model).__name__
     forecast = cv.groupby(["cutoff", "unique_id"], sort=True)[column].sum().unstack("unique_id")
     forecast = forecast.loc[:, list(panel.ids)]
@@ -165,76 +125,20 @@ def run_trial(
     scores = forecast.to_numpy(dtype=np.float64)
     if not np.isfinite(scores).all():
         raise TrialFailed("training diverged: the forecasts contain NaN or inf")
-    row_of = {int(c): i for i, c in enumerate(cutoffs)}
-    threshold = float(cfg.objective.threshold)
-
-    def split_metrics(origins: np.ndarray) -> tuple[float, float, float, float]:
-        rows = [row_of[int(c)] for c in origins]
-        realised = horizon_change(values, origins, horizon)
-        model_auc = direction_auc(realised, scores[rows], threshold)
-        naive_auc = direction_auc(realised, naive_scores(values, origins, horizon), threshold)
-        linear_auc = direction_auc(
-            realised, linear_scores(values, splits, horizon, origins), threshold
-        )
-        targets = cv[cv["cutoff"].isin(origins)]
-        mae = float(np.mean(np.abs(targets[column].to_numpy() - targets["y"].to_numpy())))
-        return model_auc, naive_auc, linear_auc, mae
-
-    val_auc, naive_val, linear_val, val_mae = split_metrics(splits.val_origins)
-    test_auc, naive_test, linear_test, test_mae = split_metrics(splits.test_origins)
-    objective = val_auc if str(cfg.objective.name) == "auc" else val_mae
-    eval_time = time.perf_counter() - eval_start + (cv_time - train_time)
-
-    result = TrialResult(
-        budget=str(cfg.budget.name),
-        style=str(cfg.style.name),
-        model=str(cfg.model.name),
-        d_model=arch.d_model,
-        n_layers=arch.n_layers,
-        n_heads=arch.n_heads,
-        d_ff=arch.d_ff,
-        params_formula=arch.formula_params,
-        params_exact=params,
-        dropout=float(cfg.regularization.dropout),
-        lr=float(cfg.regularization.lr),
-        weight_decay=float(cfg.regularization.weight_decay),
-        batch_size=int(cfg.model.batch_size),
-        seed=int(cfg.seed),
-        n_series=panel.n_series,
-        train_steps=int(cfg.trainer.max_steps),
-        objective=str(cfg.objective.name),
-        direction=str(cfg.objective.direction),
-        objective_value=float(objective),
-        val_auc=val_auc,
-        test_auc=test_auc,
-        naive_val_auc=naive_val,
-        naive_test_auc=naive_test,
-        linear_val_auc=linear_val,
-        linear_test_auc=linear_test,
-        val_mae=val_mae,
-        test_mae=test_mae,
-        n_val_origins=len(splits.val_origins),
-        n_test_origins=len(splits.test_origins),
-        final_train_loss=losses[-1] if losses else float("nan"),
-        wall_time_s=time.perf_counter() - start,
-        train_time_s=train_time,
-        setup_time_s=setup_time,
-        eval_time_s=eval_time,
-    )
-    if output_dir is not None:
-        write_result(result, Path(output_dir) / "result.json")
-    return result
+    return Fit(cv, column, scores, {int(c): i for i, c in enumerate(cutoffs)},
+               count_parameters(model), losses, setup_time, float(timer.time_elapsed("train")),
+               cv_time)
 
 
-def _pruning(cfg: DictConfig, values: np.ndarray, splits: Any, reporter: Reporter) -> Any:
+def _pruning(cfg: Config, values: np.ndarray, splits: Splits, reporter: Reporter) -> Any:
     """The Lightning callback that reports the validation objective during training."""
-    horizon, origins = int(cfg.data.horizon), splits.val_origins
+    horizon, origins = cfg.data.horizon, splits.val_origins
     realised = horizon_change(values, origins, horizon)
     steps = np.stack([values[c + 1 : c + 1 + horizon] for c in origins])  # [B, h, N]
-    threshold, use_auc = float(cfg.objective.threshold), str(cfg.objective.name) == "auc"
+    threshold, use_auc = cfg.objective.threshold, cfg.objective.name == "auc"
 
     def objective(model: Any) -> float:
-        forecast = validation_forecast(model, values, origins, int(cfg.model.input_size))
+        forecast = validation_forecast(model, values, origins, cfg.model.input_size)
         if use_auc:
             return direction_auc(realised, forecast.sum(axis=1), threshold)
         return float(np.mean(np.abs(forecast - steps)))
@@ -242,7 +146,7 @@ def _pruning(cfg: DictConfig, values: np.ndarray, splits: Any, reporter: Reporte
     return pruning_callback(reporter.every, objective, reporter)
 
 
-def _as_trial_failure(err: Exception, cfg: DictConfig) -> Exception:
+def _as_trial_failure(err: Exception, cfg: Config) -> Exception:
     """Name the failures a search expects (divergence, out of memory); pass others through."""
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     if re.search(r"\b(nan|inf)\b", text, flags=re.IGNORECASE):
@@ -252,9 +156,28 @@ def _as_trial_failure(err: Exception, cfg: DictConfig) -> Exception:
     return err
 
 
-def write_result(result: TrialResult, path: Path) -> None:
-    """Write the result as JSON (atomically: a reader never sees half a file)."""
-    payload: dict[str, Any] = asdict(result)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n")
-    tmp.replace(path)
+def _assemble(
+    cfg: Config, arch: Architecture, panel: Panel, splits: Splits, fit: Fit,
+    metrics: dict[str, SplitMetrics], start: float,
+) -> TrialResult:
+    """Assemble the result of a finished trial (``start``: when the trial began)."""
+    val, test = metrics["val"], metrics["test"]
+    eval_time = time.perf_counter() - start - fit.setup_time_s - fit.train_time_s
+    return TrialResult(
+        budget=cfg.budget.name, style=cfg.style.name, model=cfg.model.name,
+        d_model=arch.d_model, n_layers=arch.n_layers, n_heads=arch.n_heads, d_ff=arch.d_ff,
+        params_formula=arch.formula_params, params_exact=fit.params_exact,
+        dropout=cfg.regularization.dropout, lr=cfg.regularization.lr,
+        weight_decay=cfg.regularization.weight_decay, batch_size=cfg.model.batch_size,
+        seed=cfg.seed, n_series=panel.n_series, train_steps=cfg.trainer.max_steps,
+        objective=cfg.objective.name, direction=cfg.objective.direction,
+        objective_value=val.auc if cfg.objective.name == "auc" else val.mae,
+        val_auc=val.auc, test_auc=test.auc,
+        naive_val_auc=val.naive_auc, naive_test_auc=test.naive_auc,
+        linear_val_auc=val.linear_auc, linear_test_auc=test.linear_auc,
+        val_mae=val.mae, test_mae=test.mae,
+        n_val_origins=len(splits.val_origins), n_test_origins=len(splits.test_origins),
+        final_train_loss=fit.losses[-1] if fit.losses else float("nan"),
+        wall_time_s=time.perf_counter() - start, train_time_s=fit.train_time_s,
+        setup_time_s=fit.setup_time_s, eval_time_s=eval_time,
+    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from omegaconf import DictConfig
-
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import Config
 
-__all__ = ["STYLES", "Architecture", "formula_params", "resolve_architecture"]
+__all__ = ["STYLES", "Architecture", "formula_params", "head_divisors", "resolve_architecture"]
 
 STYLES = ("shallow", "deep")
 
@@ -33,27 +33,27 @@ def formula_params(d_model: int, n_layers: int) -> int:
     return 12 * n_layers * d_model * d_model
 
 
-def resolve_architecture(cfg: DictConfig) -> Architecture:
+def resolve_architecture(cfg: Config) -> Architecture:
     """Size the model from ``cfg.budget`` × ``cfg.style`` (the table), then ``cfg.model`` overrides.
 
     Raises:
         ConfigError: unknown style, or ``n_heads`` that does not divide ``d_model``.
     """
-    style = str(cfg.style.name)
+    style = cfg.style.name
     if style not in STYLES:
         raise ConfigError("style", style, " | ".join(STYLES))
-    row = cfg.budget[style]
-    d_model, n_layers = int(row.d_model), int(row.n_layers)
-    n_heads = int(row.n_heads if cfg.model.n_heads is None else cfg.model.n_heads)
-    if n_heads < 1 or d_model % n_heads:
-        key = "budget" if cfg.model.n_heads is None else "model.n_heads"
-        divisors = [h for h in (1, 2, 4, 8, 16, 32) if d_model % h == 0]
-        raise ConfigError(
-            key if key == "model.n_heads" else f"budget.{style}.n_heads",
-            n_heads,
-            f"a divisor of d_model={d_model}, e.g. {divisors}",
-        )
-    ff_mult = int(cfg.model.ff_mult)
-    if ff_mult < 1:
-        raise ConfigError("model.ff_mult", ff_mult, "an integer >= 1")
-    return Architecture(d_model=d_model, n_layers=n_layers, n_heads=n_heads, d_ff=ff_mult * d_model)
+    row = cfg.budget.shallow if style == "shallow" else cfg.budget.deep
+    n_heads = row.n_heads if cfg.model.n_heads is None else cfg.model.n_heads
+    if n_heads < 1 or row.d_model % n_heads:
+        key = f"budget.{style}.n_heads" if cfg.model.n_heads is None else "model.n_heads"
+        raise ConfigError(key, n_heads, f"a divisor of d_model={row.d_model}, e.g. "
+                          f"{head_divisors(row.d_model, (1, 2, 4, 8, 16, 32))}")
+    if cfg.model.ff_mult < 1:
+        raise ConfigError("model.ff_mult", cfg.model.ff_mult, "an integer >= 1")
+    return Architecture(row.d_model, row.n_layers, n_heads, cfg.model.ff_mult * row.d_model)
+
+
+def head_divisors(d_model: int, candidates: Sequence[int]) -> list[int]:
+    """The head counts among ``candidates`` that divide ``d_model`` (attention splits d_model
+    evenly across heads): the rule that also trims phase 2's ``model.n_heads`` choices."""
+    return [h for h in candidates if h >= 1 and d_model % h == 0]

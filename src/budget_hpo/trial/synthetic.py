@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
-__all__ = ["SyntheticSpec", "synthetic_panel"]
+from budget_hpo.schema import SyntheticConfig
+
+__all__ = ["synthetic_panel"]
 
 
-@dataclass
-class SyntheticSpec:
-    """Parameters of the simulated panel (``data.generator.*``); also the typed schema of that node."""
-
-    n_series: int = 32
-    length: int = 2000
-    seed: int = 0
-    leader_share: float = 0.25
-    leader_ar: float = 0.15
-    follow_beta: float = 0.7
-    max_lag: int = 3
-    factor_loading: float = 0.4
-    factor_ar: float = 0.5
-    regime_ar: float = 0.35
-    regime_stay: float = 0.98
-    noise: float = 0.6
-
-
-def synthetic_panel(spec: SyntheticSpec) -> pd.DataFrame:
+def synthetic_panel(spec: SyntheticConfig) -> pd.DataFrame:
     """Simulate a long-format panel (``unique_id``, ``ds``, ``y``) of per-step returns.
 
     The process, with ``e`` standard normal shocks and ``s_t`` a volatility regime:
@@ -46,7 +28,7 @@ def synthetic_panel(spec: SyntheticSpec) -> pd.DataFrame:
     a good model clearly above 0.5.
 
     Args:
-        spec: sizes, seed and process coefficients.
+        spec: sizes, seed and process coefficients (``data.generator``).
 
     Returns:
         Long DataFrame sorted by series then time, ``ds`` the integer step 0..length-1.
@@ -56,7 +38,7 @@ def synthetic_panel(spec: SyntheticSpec) -> pd.DataFrame:
     rng = np.random.default_rng(spec.seed)
     n, t_len, burn = spec.n_series, spec.length, 50
     total = t_len + burn
-    n_lead = max(1, int(round(n * spec.leader_share)))
+    n_lead = max(1, round(n * spec.leader_share))
     leaders_of = rng.integers(0, n_lead, size=n)
     lags = rng.integers(1, spec.max_lag + 1, size=n)
 

@@ -15,8 +15,7 @@ import yaml
 from optuna.trial import TrialState
 
 from budget_hpo.search.study import counted_trials, stale_numbers
-
-from .conftest import SMALL, run_cli
+from tests.helpers import SMALL, run_cli
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)

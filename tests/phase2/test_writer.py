@@ -6,14 +6,20 @@ import logging
 
 import optuna
 import pytest
-from hydra import compose, initialize_config_dir
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.configs import CONFIG_DIR
-from budget_hpo.phase2.writer import Phase2Settings, render_phase2, phase2_specs, write_phase2_files
+from budget_hpo.configs import compose_config
+from budget_hpo.phase2.spec import phase2_specs, render_phase2
+from budget_hpo.phase2.writer import write_phase2_files
+from tests.helpers import compose
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def settings(*overrides: str, search: str = "phase1"):
+    """``search.phase2`` as the shipped YAML composes it, plus ``overrides``."""
+    return compose([f"search={search}", *overrides]).search.phase2
 
 DISTS = {
     "budget": CategoricalDistribution(["750k", "2M", "20M", "200M"]),
@@ -44,7 +50,7 @@ ROWS = [("750k", "shallow", 0.5, 0.61), ("2M", "deep", 0.3, 0.70), ("20M", "deep
 
 def test_top_budgets_get_their_best_style_and_dropout(tmp_path):
     study, storage = make_study(tmp_path, ROWS)
-    specs = phase2_specs(study, storage, Phase2Settings())
+    specs = phase2_specs(study, storage, settings())
     assert [s.budget for s in specs] == ["20M", "2M"]
     top = specs[0]
     assert (top.style, top.dropout, top.best_trial, top.d_model) == ("deep", 0.2, 2, 200)
@@ -60,10 +66,10 @@ def test_top_budgets_get_their_best_style_and_dropout(tmp_path):
 def test_same_study_gives_byte_identical_files_and_reruns_leave_them_alone(tmp_path):
     study, storage = make_study(tmp_path, ROWS)
     folder = tmp_path / "conf" / "search"
-    first = write_phase2_files(study, storage, Phase2Settings(), folder)
+    first = write_phase2_files(study, storage, settings(), folder)
     assert [o.status for o in first] == ["written", "written"]
     texts = {o.path.name: o.path.read_bytes() for o in first}
-    again = write_phase2_files(study, storage, Phase2Settings(), folder)
+    again = write_phase2_files(study, storage, settings(), folder)
     assert [o.status for o in again] == ["unchanged", "unchanged"]
     assert {o.path.name: o.path.read_bytes() for o in again} == texts
     assert sorted(p.name for p in folder.iterdir()) == ["phase2_20M.yaml", "phase2_2M.yaml"]
@@ -72,7 +78,7 @@ def test_same_study_gives_byte_identical_files_and_reruns_leave_them_alone(tmp_p
 def test_hand_edited_file_is_kept_and_the_new_one_written_beside(tmp_path, caplog):
     study, storage = make_study(tmp_path, ROWS)
     folder = tmp_path / "search"
-    write_phase2_files(study, storage, Phase2Settings(), folder)
+    write_phase2_files(study, storage, settings(), folder)
     edited = folder / "phase2_20M.yaml"
     text = edited.read_text().replace("n_trials: 25", "n_trials: 40")
     edited.write_text(text)
@@ -81,39 +87,79 @@ def test_hand_edited_file_is_kept_and_the_new_one_written_beside(tmp_path, caplo
                                  distributions=DISTS, value=0.80,
                                  user_attrs={"d_model": 768}))
     with caplog.at_level(logging.WARNING):
-        outcomes = write_phase2_files(study, storage, Phase2Settings(), folder)
+        outcomes = write_phase2_files(study, storage, settings(), folder)
     assert edited.read_text() == text  # the hand edit survives
     beside = folder / "phase2_20M.yaml.new"
     assert [o.status for o in outcomes][0] == "beside" and beside.exists()
     assert "style: shallow" not in text and "override /style: shallow" in beside.read_text()
     assert "edited by hand" in caplog.text
-    forced = write_phase2_files(study, storage, Phase2Settings(overwrite=True), folder)
+    forced = write_phase2_files(study, storage, settings("search.phase2.overwrite=true"), folder)
     assert forced[0].status == "written" and "override /style: shallow" in edited.read_text()
 
 
 def test_minimising_study_picks_the_lowest(tmp_path):
     rows = [("750k", "shallow", 0.5, 0.9), ("2M", "deep", 0.3, 0.4), ("20M", "deep", 0.2, 0.5)]
     study, storage = make_study(tmp_path, rows, direction="minimize")
-    specs = phase2_specs(study, storage, Phase2Settings(top_budgets=1))
+    specs = phase2_specs(study, storage, settings("search.phase2.top_budgets=1"))
     assert [s.budget for s in specs] == ["2M"] and "direction: minimize" in render_phase2(specs[0])
 
 
 def test_generated_file_composes_through_the_search_path(tmp_path):
     study, storage = make_study(tmp_path, ROWS)
-    write_phase2_files(study, storage, Phase2Settings(), tmp_path / "extra" / "search")
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        cfg = compose(config_name="config", return_hydra_config=True, overrides=[
-            f"hydra.searchpath=[file://{tmp_path / 'extra'}]", "search=phase2_20M"])
+    write_phase2_files(study, storage, settings(), tmp_path / "extra" / "search")
+    cfg = compose_config(["--config-dir", str(tmp_path / "extra"), "search=phase2_20M"],
+                         return_hydra_config=True)
     assert (cfg.budget.name, cfg.style.name, cfg.regularization.dropout) == ("20M", "deep", 0.2)
     assert cfg.search.name == "phase2_20M" and cfg.search.forced is False
     params = cfg.hydra.sweeper.params
     assert params["model.n_heads"] == "choice(1, 2, 4, 8)"
     assert params["model.batch_size"] == "choice(8, 16, 32, 64, 128, 256)"
-    assert params["regularization.lr"] == "tag(log, interval(5e-06, 0.002))"
+    assert params["regularization.lr"] == "tag(log, interval(5e-6, 2e-3))"
     assert cfg.hydra.sweeper.n_trials == 25 and cfg.hydra.sweeper.storage == storage
 
 
 def test_empty_study_is_named(tmp_path):
     study, storage = make_study(tmp_path, [("2M", "deep", 0.3, None)])
     with pytest.raises(Exception, match="at least one COMPLETE trial"):
-        phase2_specs(study, storage, Phase2Settings())
+        phase2_specs(study, storage, settings())
+
+
+NARROW = """# @package _global_
+defaults:
+  - phase1
+search:
+  phase2:
+    params:
+      regularization.lr: tag(log, interval(1e-4, 5e-4))
+      regularization.dropout: interval(0.2, 0.4)
+      model.n_heads: choice(2, 4, 7)
+"""
+
+
+def test_the_phase2_space_is_yaml_a_changed_range_changes_the_file(tmp_path):
+    study, storage = make_study(tmp_path, ROWS)
+    (tmp_path / "mine" / "search").mkdir(parents=True)
+    (tmp_path / "mine" / "search" / "narrow.yaml").write_text(NARROW)
+    narrow = settings(f"hydra.searchpath=[file://{tmp_path / 'mine'}]", search="narrow")
+    (top,) = [s for s in phase2_specs(study, storage, narrow) if s.budget == "20M"]
+    text = render_phase2(top)
+    assert "regularization.lr: tag(log, interval(1e-4, 5e-4))" in text
+    assert "regularization.dropout: interval(0.2, 0.4)" in text
+    assert "model.n_heads: choice(2, 4)" in text and "[7] dropped" in text  # 7 does not divide 200
+    assert "model.batch_size: choice(8, 16, 32, 64, 128, 256)" in text  # the rest as shipped
+    assert "interval(5e-6, 2e-3)" not in text
+    # one entry overridden on the command line (a dict merge: the others stay)
+    cli = settings("search.phase2.params={regularization.weight_decay:'interval(0.06, 0.07)'}")
+    text = render_phase2(phase2_specs(study, storage, cli)[0])
+    assert "regularization.weight_decay: interval(0.06, 0.07)" in text
+    assert "regularization.lr: tag(log, interval(5e-6, 2e-3))" in text
+
+
+def test_phase2_files_default_to_the_users_config_dir(tmp_path, monkeypatch):
+    study, storage = make_study(tmp_path, ROWS)
+    monkeypatch.chdir(tmp_path)
+    outcomes = write_phase2_files(study, storage, settings())
+    assert {o.path.parent for o in outcomes} == {tmp_path / "conf" / "search"}
+    monkeypatch.setenv("BUDGET_HPO_CONFIG_DIR", str(tmp_path / "mine"))
+    outcomes = write_phase2_files(study, storage, settings())
+    assert {o.path.parent for o in outcomes} == {tmp_path / "mine" / "search"}

@@ -4,10 +4,11 @@ import math
 
 import pytest
 
-from budget_hpo.search.early_stop import EarlyStop, check_convergence
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import EarlyStopConfig
+from budget_hpo.search.early_stop import check_convergence, check_rule
 
-RULE = EarlyStop(patience=6, threshold=0.02, top_k=3)
+RULE = EarlyStopConfig(enabled=True, patience=6, threshold=0.02, top_k=3)
 
 CASES = [
     # (values, direction, converged, n_complete, spread)
@@ -57,7 +58,7 @@ def test_top_values_are_the_best_in_order():
 )
 def test_bad_settings_are_named(kwargs, key):
     with pytest.raises(ConfigError, match=rf"search\.early_stop\.{key}="):
-        EarlyStop(**kwargs)
+        check_rule(EarlyStopConfig(**{"enabled": True, "patience": 6, "threshold": 0.02, "top_k": 3, **kwargs}))
 
 
 def test_unknown_direction_is_named():

@@ -9,16 +9,16 @@ import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.search.early_stop import EarlyStop
-from budget_hpo.trial.data import load_panel
 from budget_hpo.errors import ConfigError
+from budget_hpo.schema import EarlyStopConfig
+from budget_hpo.search.pruners import make_pruner
+from budget_hpo.search.study import update_early_stop
+from budget_hpo.trial.data import load_panel
 from budget_hpo.trial.evaluation import make_splits
 from budget_hpo.trial.models import build_model
-from budget_hpo.trial.pruning import make_pruner, validation_forecast
-from budget_hpo.search.study import update_early_stop
+from budget_hpo.trial.pruning import validation_forecast
 from budget_hpo.trial.validate import check_config
-
-from .conftest import SMALL, run_cli
+from tests.helpers import SMALL, run_cli
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -52,7 +52,7 @@ def test_pruned_trials_take_no_part_in_the_early_stop_rule():
     for value in (0.71, 0.71):  # pruned trials with good intermediate values
         study.add_trial(create_trial(params={"x": 0.2}, distributions=dist,
                                      state=TrialState.PRUNED, intermediate_values={10: value}))
-    rule = EarlyStop(patience=4, threshold=0.05, top_k=2)
+    rule = EarlyStopConfig(enabled=True, patience=4, threshold=0.05, top_k=2)
     verdict = update_early_stop(study, rule, "maximize")
     assert verdict.n_complete == 3 and not verdict.converged and "early_stop" not in study.user_attrs
 

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from budget_hpo.trial.data import load_panel
 from budget_hpo.errors import ConfigError
-from budget_hpo.trial.synthetic import SyntheticSpec, synthetic_panel
+from budget_hpo.trial.data import load_panel
 from budget_hpo.trial.run import run_trial
+from budget_hpo.trial.synthetic import synthetic_panel
+from tests.helpers import compose
 
 
 def long_frame(n_series: int = 3, length: int = 50, seed: int = 0) -> pd.DataFrame:
@@ -108,9 +109,11 @@ def test_too_short_series_fails_before_training(compose_cfg, tmp_path):
 
 
 def test_synthetic_panel_is_seeded_and_structured():
-    a = synthetic_panel(SyntheticSpec(n_series=8, length=500, seed=3))
-    b = synthetic_panel(SyntheticSpec(n_series=8, length=500, seed=3))
-    c = synthetic_panel(SyntheticSpec(n_series=8, length=500, seed=4))
+    def spec(seed):  # the shipped generator settings (data/synthetic.yaml), smaller
+        return compose(["data.generator.n_series=8", "data.generator.length=500",
+                        f"data.generator.seed={seed}"]).data.generator
+
+    a, b, c = (synthetic_panel(spec(s)) for s in (3, 3, 4))
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["y"], c["y"])
     wide = a.pivot(index="ds", columns="unique_id", values="y").to_numpy()

@@ -19,8 +19,7 @@ import pytest
 from optuna.trial import TrialState
 
 from budget_hpo.search.study import counted_trials, stale_numbers
-
-from .conftest import SMALL
+from tests.helpers import SMALL
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)

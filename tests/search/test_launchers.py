@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from budget_hpo.configs import CONFIG_DIR
+from budget_hpo.configs import compose_config
 
 
 def launcher_cfg(*overrides: str):
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        return compose(config_name="config", return_hydra_config=True,
-                       overrides=["search=phase1", "hydra/launcher=slurm", *overrides])
+    return compose_config(["search=phase1", "hydra/launcher=slurm", *overrides],
+                          return_hydra_config=True)
 
 
 def test_slurm_preset_composes_with_its_keys():

@@ -8,9 +8,9 @@ import pandas as pd
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.report.summary import write_report
-
-from .conftest import run_cli
+from budget_hpo.records import EarlyStopRecord
+from budget_hpo.report import write_report
+from tests.helpers import run_cli
 
 DISTS = {
     "budget": CategoricalDistribution(["750k", "2M"]),
@@ -40,9 +40,10 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
     fill(p1, [("750k", "shallow", 1e-4, 0.60), ("750k", "deep", 1e-4, 0.62),
               ("2M", "shallow", 1e-4, 0.66), ("2M", "deep", 1e-4, None),
               ("2M", "deep", 3e-4, 0.65), ("750k", "deep", 5e-5, 0.63)], forced_first=4)
-    p1.set_user_attr("early_stop", {"n_complete": 5, "n_trials": 6, "spread": 0.01,
-                                    "threshold": 0.02, "top_k": 3, "patience": 5,
-                                    "top_values": [0.66, 0.65, 0.63]})
+    stop = EarlyStopRecord(n_complete=5, n_trials=6, spread=0.01, threshold=0.02, top_k=3,
+                           patience=5, top_values=(0.66, 0.65, 0.63))
+    for key, value in stop.to_attrs().items():
+        p1.set_user_attr(key, value)
     p2 = optuna.create_study(study_name="budget-hpo-phase2_2M", storage=storage, direction="maximize")
     fill(p2, [("2M", "shallow", 2e-4, 0.68), ("2M", "shallow", 1e-3, 0.64)])
     running = p1.ask()  # a trial still running: the report works on a live study
@@ -51,7 +52,7 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
     trials = pd.read_csv(tmp_path / "out" / "trials.csv")
     assert len(trials) == 6 + 1 + 2
     for column in ("study", "phase", "number", "state", "value", "params_budget", "params_style",
-                   "user_attrs_val_auc", "user_attrs_test_auc", "user_attrs_params_exact"):
+                   "val_auc", "test_auc", "params_exact"):
         assert column in trials.columns, column
     assert set(trials["state"]) == {"COMPLETE", "FAIL", "RUNNING"}
     assert (trials["study"] == "budget-hpo-phase2_2M").sum() == 2
@@ -61,6 +62,8 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
     assert "| 2M | deep | 0.6500 |" in summary and "| 2 | 1 |" in summary  # run 2, failed 1
     assert "Converged: the top 3 of 5 complete trials" in summary
     assert "| 2M | 0.6600 | 0.6800 | +0.0200 | 0 |" in summary  # phase 2 beside phase 1
+    # the phase-2 columns are the phase-2 study's own parameters, not a list in the code
+    assert "| phase-2 trial | regularization.lr | style | test AUC |" in summary
     assert "| 0.4500 | 0.7500 |" in summary  # baselines
     assert "Parameter importances" in summary and "| regularization.lr |" in summary
     assert f"optuna-dashboard {storage}" in summary

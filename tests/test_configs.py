@@ -8,12 +8,11 @@ import re
 import pytest
 from omegaconf.errors import ConfigKeyError
 
+from budget_hpo.configs import GROUPS, compose_config, group_options
 from budget_hpo.search.forced import forced_trials
-from budget_hpo.configs import GROUPS, group_options
 from budget_hpo.search.plan import plan_rows, run_plan
 from budget_hpo.trial.validate import check_config
-
-from .conftest import run_cli
+from tests.helpers import compose, run_cli
 
 ALL_OPTIONS = [(g, o) for g in GROUPS for o in group_options(g)]
 
@@ -34,7 +33,7 @@ def test_groups_hold_the_contracted_options():
 def test_every_option_composes_and_validates(compose_cfg, group, option):
     cfg = compose_cfg([f"{group}={option}"])
     if group != "forced":
-        assert cfg[group].name == option
+        assert getattr(cfg, group).name == option
     if group != "data" or option == "synthetic":
         check_config(cfg)
 
@@ -63,7 +62,7 @@ def test_every_budget_style_regularization_combination_composes(compose_cfg):
     ):
         cfg = compose_cfg([f"budget={budget}", f"style={style}", f"regularization={reg}", "trainer=smoke"])
         arch = check_config(cfg)
-        assert arch.d_model == cfg.budget[style].d_model
+        assert arch.d_model == getattr(cfg.budget, style).d_model
         assert cfg.trainer.max_steps <= 5
 
 
@@ -116,12 +115,7 @@ def test_all_forced_configs_build_with_exact_counts_near_the_formula():
 
 
 def forced_trials_default():
-    from hydra import compose, initialize_config_dir
-
-    from budget_hpo.configs import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        return forced_trials(compose(config_name="config").forced)
+    return forced_trials(compose().forced)
 
 
 def test_plan_command_prints_the_table(tmp_path):
@@ -170,12 +164,7 @@ def test_plan_of_a_search_prints_the_enqueue_order_and_space_without_opening_sto
 
 
 def test_phase1_sampler_settings_override_the_plugin_defaults(compose_cfg):
-    from hydra import compose, initialize_config_dir
-
-    from budget_hpo.configs import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=str(CONFIG_DIR)):
-        cfg = compose(config_name="config", overrides=["search=phase1"], return_hydra_config=True)
+    cfg = compose_config(["search=phase1"], return_hydra_config=True)
     sampler = cfg.hydra.sweeper.sampler
     assert sampler.multivariate is True and sampler.constant_liar is True
     assert cfg.hydra.sweeper.n_trials == 70 and cfg.hydra.sweeper.direction == "maximize"

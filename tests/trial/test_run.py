@@ -9,9 +9,8 @@ import pytest
 
 from budget_hpo.errors import TrialFailed
 from budget_hpo.trial.run import run_trial
-
-from .conftest import SMALL
-from .test_data import long_frame, wide_frame
+from tests.helpers import SMALL
+from tests.trial.test_data import long_frame, wide_frame
 
 
 def test_smoke_trial_scores_and_writes_result_json(compose_cfg, tmp_path):

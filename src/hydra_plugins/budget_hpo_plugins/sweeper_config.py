@@ -8,7 +8,7 @@ from hydra_plugins.hydra_optuna_sweeper.config import OptunaSweeperConf
 
 @dataclass
 class BudgetOptunaSweeperConf(OptunaSweeperConf):
-    _target_: str = "hydra_plugins.budget_hpo_sweeper.budget_sweeper.BudgetSweeper"
+    _target_: str = "hydra_plugins.budget_hpo_plugins.sweeper.BudgetSweeper"
 
 
 ConfigStore.instance().store(

@@ -1,0 +1,205 @@
+"""Phase 2's file spec: from a phase-1 study to what one ``phase2_<budget>.yaml`` states.
+
+:func:`phase2_specs` analyses a study (top budgets by :mod:`budget_hpo.phase2.ranking`, each one's
+best style and dropout); :func:`render_phase2` turns a spec into the file's text, deterministically
+(the same study gives a byte-identical file). What phase 2 searches is YAML
+(``search.phase2.params``); only ``model.n_heads`` is trimmed here to divisors of the budget's
+d_model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from budget_hpo.errors import ConfigError
+from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
+from budget_hpo.records import TrialRecord
+from budget_hpo.schema import Phase2Config
+from budget_hpo.trial.sizing import head_divisors
+
+__all__ = ["HASH_PREFIX", "Phase2Spec", "phase2_space", "phase2_specs", "render_phase2"]
+
+HASH_PREFIX = "# content-sha256: "
+
+
+HEADS = "model.n_heads"
+
+
+def phase2_space(
+    params: Mapping[str, str], d_model: int
+) -> tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[int, ...]]:
+    """The phase-2 search space for a budget whose d_model is ``d_model``.
+
+    ``params`` are Hydra sweep expressions (``search.phase2.params``), copied as they are, except
+    ``model.n_heads``: a choice whose values that do not divide ``d_model`` are dropped (attention
+    splits d_model evenly across heads). Returns the space and the kept and dropped head counts.
+
+    Raises:
+        ConfigError: ``model.n_heads`` is not a choice of integers, or none divides d_model.
+    """
+    space = {str(k): str(v) for k, v in params.items()}
+    if HEADS not in space:
+        return tuple(space.items()), (), ()
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    value = OverridesParser.create().parse_override(f"{HEADS}={space[HEADS]}").value()
+    if not isinstance(value, ChoiceSweep) or not all(isinstance(h, int) for h in value.list):
+        raise ConfigError(f"search.phase2.params.{HEADS}", space[HEADS], "choice(<integers>)")
+    heads = [h for h in value.list if isinstance(h, int)]
+    kept = head_divisors(d_model, heads)
+    if not kept:
+        raise ConfigError(f"search.phase2.params.{HEADS}", space[HEADS],
+                          f"a choice with at least one divisor of d_model={d_model}")
+    space[HEADS] = f"choice({', '.join(str(h) for h in kept)})"
+    return tuple(space.items()), tuple(kept), tuple(h for h in heads if h not in kept)
+
+
+@dataclass(frozen=True)
+class Phase2Spec:
+    """Everything one phase-2 file states."""
+
+    budget: str
+    style: str
+    dropout: float
+    d_model: int
+    n_heads: tuple[int, ...]
+    dropped_heads: tuple[int, ...]
+    best_trial: int
+    best_value: float
+    ranks: tuple[BudgetRank, ...]
+    direction: str
+    storage: str
+    source_study: str
+    as_of: str
+    settings: Phase2Config
+    space: tuple[tuple[str, str], ...]  # the phase-2 params, n_heads trimmed to divisors
+
+    @property
+    def name(self) -> str:
+        return f"phase2_{self.budget}"
+
+
+def phase2_specs(study: Any, storage: str, settings: Phase2Config) -> list[Phase2Spec]:
+    """Analyse a phase-1 study: the top budgets and, for each, phase 1's best style and dropout."""
+    from optuna.trial import TrialState
+
+    direction = study.direction.name.lower()
+    trials = study.get_trials(deepcopy=False)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    outcomes = [TrialOutcome(t.number, str(t.params.get("budget")), t.value) for t in complete]
+    ranks = tuple(top_budgets(outcomes, direction, max(settings.top_budgets, 1)))
+    all_ranks = tuple(
+        top_budgets(outcomes, direction, len({o.budget for o in outcomes}) or 1)
+    )
+    if not ranks:
+        raise ConfigError(
+            "study", study.study_name, "a phase-1 study with at least one COMPLETE trial"
+        )
+    finished = [t.datetime_complete for t in trials if t.datetime_complete is not None]
+    as_of = max(finished).isoformat(timespec="seconds") if finished else "no finished trial"
+    by_number = {t.number: t for t in complete}
+    specs = []
+    for rank in ranks:
+        best = by_number[rank.best_trial]
+        record = TrialRecord.from_attrs(best.user_attrs)
+        d_model = record.d_model or 0
+        if d_model <= 0:
+            raise ConfigError(
+                f"trial {best.number}", "no d_model attribute", "a trial run by budget-hpo"
+            )
+        space, kept, dropped = phase2_space(settings.params, d_model)
+        specs.append(
+            Phase2Spec(
+                budget=rank.budget,
+                style=str(best.params.get("style", record.style)),
+                dropout=float(best.params.get("regularization.dropout", record.dropout)),
+                d_model=d_model,
+                n_heads=kept,
+                dropped_heads=dropped,
+                best_trial=best.number,
+                best_value=rank.best_value,
+                ranks=all_ranks,
+                direction=direction,
+                storage=storage,
+                source_study=study.study_name,
+                as_of=as_of,
+                settings=settings,
+                space=space,
+            )
+        )
+    return specs
+
+
+def _header(spec: Phase2Spec) -> list[str]:
+    """The file's comment header: where it comes from, why these budgets, how to run it."""
+    s = spec.settings
+    run_from = f"--config-dir {s.config_dir} " if s.config_dir else ""
+    all_heads = [*spec.n_heads, *spec.dropped_heads]
+    heads_note = (
+        f"all of {sorted(all_heads)} divide d_model={spec.d_model}"
+        if not spec.dropped_heads
+        else f"{list(spec.dropped_heads)} dropped: they do not divide d_model={spec.d_model}"
+    )
+    return [
+        "# @package _global_",
+        f"# Phase 2 for the {spec.budget} budget, generated from a phase-1 study. Edit freely: a",
+        "# regenerated file never replaces an edited one (search.phase2.overwrite=true does).",
+        f"#   source: study {spec.source_study} in {spec.storage}",
+        f"#   as of: {spec.as_of} (the study's last finished trial)",
+        f"#   top {s.top_budgets} budgets: {RULE_TEXT}.",
+        "#   phase-1 best per budget:",
+        *(f"#     {r.budget:>5}: {r.best_value:.4f} (trial {r.best_trial}; mean of best three "
+          f"{r.mean_top3:.4f}; {r.n_complete} complete)" for r in spec.ranks),
+        f"#   fixed from phase 1's best {spec.budget} trial ({spec.best_trial}): "
+        f"style={spec.style}, dropout={spec.dropout:.4g}",
+        f"#   n_heads: {heads_note}",
+        "# Run it:",
+        f"#   budget-hpo -m {run_from}search={spec.name}",
+    ]
+
+
+def render_phase2(spec: Phase2Spec) -> str:
+    """The file's text, hash line included; a pure function of ``spec``."""
+    s = spec.settings
+    lines = [
+        *_header(spec),
+        "defaults:",
+        f"  - override /budget: {spec.budget}",
+        f"  - override /style: {spec.style}",
+        "  - override /hydra/sweeper: budget_optuna",
+        "  - override /hydra/sweeper/sampler: tpe",
+        "",
+        "regularization:",
+        f"  dropout: {float(spec.dropout)!r}",
+        "",
+        "search:",
+        f"  name: {spec.name}",
+        f"  budgets: [{spec.budget}]",
+        "  forced: false",
+        "  early_stop:",
+        "    enabled: false    # phase 2 runs its n_trials (the seed's 20-30 per budget)",
+        "",
+        "hydra:",
+        "  sweeper:",
+        f"    direction: {spec.direction}",
+        f"    storage: {spec.storage}",
+        f"    study_name: budget-hpo-{spec.name}",
+        f"    n_trials: {s.n_trials}",
+        "    n_jobs: 1",
+        "    sampler:",
+        "      seed: ${seed}",
+        "      multivariate: true",
+        "      constant_liar: true",
+        f"      n_startup_trials: {min(8, max(1, s.n_trials // 3))}",
+        "    params:",
+        *(f"      {name}: {expression}" for name, expression in spec.space),
+    ]
+    body = "\n".join(lines) + "\n"
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    # the hash line goes right after the header comment, before `defaults:`
+    head, _, rest = body.partition("defaults:\n")
+    return f"{head}{HASH_PREFIX}{digest}\ndefaults:\n{rest}"

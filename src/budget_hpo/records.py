@@ -1,0 +1,98 @@
+"""What budget_hpo keeps on an Optuna study, as typed records with explicit conversions.
+
+A trial's user attributes are one :class:`TrialRecord`; the early-stop verdict stored on the study
+is one :class:`EarlyStopRecord`. Every reader and writer (sweeper, callbacks, pruning, phase 2,
+report) goes through them, so an attribute's name is spelt once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+__all__ = ["EarlyStopRecord", "TrialRecord"]
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """A trial's user attributes: how it came to run, how it ended, and what it measured."""
+
+    # how it came to run
+    forced: bool | None = None  # set by the sweeper on every trial it runs
+    forced_id: str | None = None  # e.g. G3-lr-1e-5-20M
+    retry_of: int | None = None  # the trial whose dead worker this one replaces
+    job_dir: str | None = None
+    # how it ended, when not COMPLETE
+    fail_reason: str | None = None
+    pruned: str | None = None
+    steps_done: int | None = None  # training steps at the last pruning check
+    # what it measured (the same names as in result.json)
+    budget: str | None = None
+    style: str | None = None
+    model: str | None = None
+    d_model: int | None = None
+    n_layers: int | None = None
+    n_heads: int | None = None
+    params_exact: int | None = None
+    params_formula: int | None = None
+    dropout: float | None = None
+    lr: float | None = None
+    weight_decay: float | None = None
+    batch_size: int | None = None
+    seed: int | None = None
+    val_auc: float | None = None
+    test_auc: float | None = None
+    naive_val_auc: float | None = None
+    linear_val_auc: float | None = None
+    naive_test_auc: float | None = None
+    linear_test_auc: float | None = None
+    val_mae: float | None = None
+    test_mae: float | None = None
+    train_steps: int | None = None
+    wall_time_s: float | None = None
+    train_time_s: float | None = None
+
+    def to_attrs(self) -> dict[str, Any]:
+        """The user attributes to set; unset (None) fields are left out."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_attrs(cls, attrs: Mapping[str, Any]) -> TrialRecord:
+        """Read a trial's user attributes (unknown keys are ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in attrs.items() if k in known and v is not None})
+
+    def with_result(self, result: Mapping[str, Any]) -> TrialRecord:
+        """This record plus the measured values of a ``result.json``."""
+        measured = {f.name for f in fields(self)} - _RUN_FIELDS
+        return replace(self, **{k: result[k] for k in measured if k in result})
+
+
+_RUN_FIELDS = {"forced", "forced_id", "retry_of", "job_dir", "fail_reason", "pruned", "steps_done"}
+
+
+@dataclass(frozen=True)
+class EarlyStopRecord:
+    """The early stop, recorded on the study when the rule first fires."""
+
+    n_complete: int  # COMPLETE trials when it fired
+    n_trials: int  # trials in the study when it fired
+    spread: float  # max - min of the top_k values
+    top_values: tuple[float, ...]
+    patience: int
+    threshold: float
+    top_k: int
+
+    KEY = "early_stop"  # the study's user attribute
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: {**asdict(self), "top_values": list(self.top_values)}}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> EarlyStopRecord | None:
+        """The recorded early stop of a study (its ``user_attrs``), or None."""
+        raw = attrs.get(cls.KEY)
+        if not raw:
+            return None
+        return cls(**{**raw, "top_values": tuple(raw["top_values"])})

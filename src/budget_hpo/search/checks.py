@@ -1,0 +1,30 @@
+"""Sweep-level checks: every setting a phase sweep uses, refused in one line before any storage
+is touched (the trial-level checks are :func:`budget_hpo.trial.validate.check_config`)."""
+
+from __future__ import annotations
+
+from budget_hpo.errors import ConfigError
+from budget_hpo.schema import Config
+from budget_hpo.search.early_stop import check_rule
+from budget_hpo.search.pruners import check_pruning
+from budget_hpo.trial.validate import at_least
+
+__all__ = ["check_search"]
+
+
+def check_search(cfg: Config, *, n_trials: int, n_jobs: int) -> None:
+    """Validate ``search.*`` and the sweeper's trial counts.
+
+    Raises:
+        ConfigError: the first bad key, with its value and what is allowed.
+    """
+    search = cfg.search
+    at_least("hydra.sweeper.n_trials", n_trials, 1)
+    at_least("hydra.sweeper.n_jobs", n_jobs, 1)
+    check_rule(search.early_stop)
+    check_pruning(cfg)
+    if not 0.0 <= search.max_failure_share <= 1.0:
+        raise ConfigError("search.max_failure_share", search.max_failure_share, "0 <= share <= 1")
+    at_least("search.min_trials_before_abort", search.min_trials_before_abort, 1)
+    at_least("search.heartbeat_interval", search.heartbeat_interval, 1)
+    at_least("search.grace_period", search.grace_period, search.heartbeat_interval + 1)

@@ -1,0 +1,130 @@
+"""The configs ship with the package, and a user's own config directory adds options to them.
+
+The wheel test builds the wheel, installs it (not editable) into a fresh virtualenv that reuses
+the installed dependencies, and runs the console scripts from an unrelated working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from budget_hpo.cli import check_group_overrides
+from budget_hpo.configs import group_options
+from budget_hpo.errors import ConfigError
+from tests.helpers import SMALL, compose
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BUDGET_50M = """# A user's own budget: 50M parameters.
+name: 50M
+shallow: {d_model: 1024, n_layers: 4, n_heads: 16}
+deep:    {d_model: 512, n_layers: 16, n_heads: 8}
+"""
+
+
+def user_conf(root: Path, data_path: Path) -> Path:
+    """A user's config dir with a budget, a data config and a committed search."""
+    conf = root / "conf"
+    (conf / "budget").mkdir(parents=True)
+    (conf / "data").mkdir()
+    (conf / "budget" / "50M.yaml").write_text(BUDGET_50M)
+    (conf / "data" / "my_exchange.yaml").write_text(
+        f"defaults:\n  - csv\nname: csv\npath: {data_path}\nval_size: 50\ntest_size: 50\n")
+    return conf
+
+
+def write_series(path: Path, n_series: int = 4, length: int = 400) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"unique_id": np.repeat([f"s{i}" for i in range(n_series)], length),
+                  "ds": np.tile(np.arange(length), n_series),
+                  "y": rng.standard_normal(n_series * length)}).to_csv(path, index=False)
+    return path
+
+
+def test_user_config_dir_adds_a_budget_and_a_data_config(tmp_path, monkeypatch):
+    user_conf(tmp_path, write_series(tmp_path / "ex.csv"))
+    with pytest.raises(ConfigError, match="budget=50M"):  # not known from elsewhere
+        check_group_overrides(["budget=50M"])
+    monkeypatch.chdir(tmp_path)  # ./conf is picked up
+    assert "50M" in group_options("budget") and "750k" in group_options("budget")
+    assert "my_exchange" in group_options("data") and "synthetic" in group_options("data")
+    check_group_overrides(["budget=50M", "data=my_exchange"])  # the pre-Hydra check knows them
+    cfg = compose(["budget=50M", "style=deep", "data=my_exchange"])
+    assert (cfg.budget.name, cfg.budget.deep.d_model, cfg.budget.deep.n_layers) == ("50M", 512, 16)
+    assert cfg.data.path == str(tmp_path / "ex.csv") and cfg.data.val_size == 50
+    assert cfg.data.format == "auto"  # the rest from the package's shared values
+
+
+def test_config_dir_named_by_environment_variable(tmp_path, monkeypatch):
+    user_conf(tmp_path / "elsewhere", write_series(tmp_path / "ex.csv"))
+    monkeypatch.setenv("BUDGET_HPO_CONFIG_DIR", str(tmp_path / "elsewhere" / "conf"))
+    cfg = compose(["budget=50M"])
+    assert cfg.budget.shallow.d_model == 1024
+    check_group_overrides(["budget=50M"])
+
+
+def test_config_dir_named_on_the_command_line(tmp_path):
+    conf = user_conf(tmp_path, write_series(tmp_path / "ex.csv"))
+    check_group_overrides(["--config-dir", str(conf), "budget=50M"])
+    with pytest.raises(ConfigError, match=r"budget=60M: invalid; allowed: .*50M"):
+        check_group_overrides(["--config-dir", str(conf), "budget=60M"])
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
+    source = tmp_path / "source"  # a copy: building in place would leave build/ in the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", "multirun", "outputs", "build", "*.egg-info", "__pycache__", ".*_cache"))
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(source)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("budget_hpo-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
+                   check=True, capture_output=True)
+    work = tmp_path / "work"  # unrelated to the checkout
+    work.mkdir()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    env.pop("BUDGET_HPO_CONFIG_DIR", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(list(args), cwd=work, env=env, capture_output=True, text=True,
+                              timeout=600)
+
+    where = run(str(python), "-c", "import budget_hpo.configs as c; print(c.package_config_dir())")
+    assert where.returncode == 0, where.stderr
+    assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout  # not the checkout
+    assert (Path(where.stdout.strip()) / "search" / "demo.yaml").is_file()
+
+    plan = run(str(venv / "bin" / "budget-hpo-plan"))
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    assert "18 forced configs; none trained." in plan.stdout
+
+    trial = run(str(venv / "bin" / "budget-hpo"), *SMALL, "hydra.run.dir=run")
+    assert trial.returncode == 0, trial.stderr[-2000:]
+    assert json.loads((work / "run" / "result.json").read_text())["params_exact"] > 0
+
+    user_conf(work, write_series(work / "ex.csv"))  # ./conf in the working directory
+    own = run(str(venv / "bin" / "budget-hpo"), "budget=50M", "style=deep", "data=my_exchange",
+              "trainer=smoke", "trainer.eval_step=5", "hydra.run.dir=own")
+    assert own.returncode == 0, own.stderr[-2000:]
+    assert json.loads((work / "own" / "result.json").read_text())["d_model"] == 512
+
+    demo = run(str(venv / "bin" / "budget-hpo"), "-m", "search=demo", *SMALL,
+               "hydra.sweeper.n_trials=2", "hydra.sweep.dir=demo")
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert (work / "demo" / "report" / "summary.md").is_file()
+    generated = list((work / "multirun" / "demo_conf" / "search").glob("phase2_*.yaml"))
+    assert generated and not list(venv.rglob("phase2_*.yaml"))  # never into site-packages
