@@ -84,7 +84,7 @@ BAD_SWEEP = [
      "search.max_failure_share"),
     (["hydra.sweeper.n_trials=0"], "hydra.sweeper.n_trials", "0", ">= 1"),
     (["search.early_stop.top_k=1"], "search.early_stop.top_k", "1", ">= 2"),
-    (["search.grace_period=5", "search.heartbeat_interval=20"], "search.grace_period", "5", ">= 21"),
+    (["search.grace_period=5", "search.heartbeat_interval=20"], "search.grace_period", "5", ">= 41"),
 ]
 
 

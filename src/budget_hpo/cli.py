@@ -60,6 +60,7 @@ def check_group_overrides(args: Sequence[str]) -> None:
 @hydra.main(config_path=CONFIG_PATH, config_name=CONFIG_NAME)
 def _app(cfg: DictConfig) -> float:
     from budget_hpo.schema import typed_config
+    from budget_hpo.search.faults import kill_job
     from budget_hpo.search.pruners import open_reporter
     from budget_hpo.trial.run import run_trial
 
@@ -68,6 +69,7 @@ def _app(cfg: DictConfig) -> float:
         settings = typed_config(cfg)
         sweeper = hydra_cfg.sweeper
         reporter = open_reporter(settings, sweeper.get("storage"), sweeper.get("study_name"))
+        kill_job(settings.search.trial)  # a test-only fault (budget_hpo.search.faults)
         result = run_trial(settings, output_dir=hydra_cfg.runtime.output_dir, reporter=reporter)
     except (ConfigError, TrialFailed) as err:
         if hydra_cfg.mode == RunMode.RUN:  # one run: one line, non-zero exit

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-__all__ = ["EarlyStopRecord", "TrialRecord"]
+__all__ = ["EarlyStopRecord", "PhaseEndRecord", "SpaceRecord", "TrialRecord"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class TrialRecord:
     forced: bool | None = None  # set by the sweeper on every trial it runs
     forced_id: str | None = None  # e.g. G3-lr-1e-5-20M
     retry_of: int | None = None  # the trial whose dead worker this one replaces
+    stale: bool | None = None  # failed because its worker stopped sending heartbeats
     job_dir: str | None = None
     # how it ended, when not COMPLETE
     fail_reason: str | None = None
@@ -69,7 +70,9 @@ class TrialRecord:
         return replace(self, **{k: result[k] for k in measured if k in result})
 
 
-_RUN_FIELDS = {"forced", "forced_id", "retry_of", "job_dir", "fail_reason", "pruned", "steps_done"}
+_RUN_FIELDS = {
+    "forced", "forced_id", "retry_of", "stale", "job_dir", "fail_reason", "pruned", "steps_done",
+}
 
 
 @dataclass(frozen=True)
@@ -96,3 +99,40 @@ class EarlyStopRecord:
         if not raw:
             return None
         return cls(**{**raw, "top_values": tuple(raw["top_values"])})
+
+
+@dataclass(frozen=True)
+class SpaceRecord:
+    """The search space a study began with: each parameter's distribution as Optuna's JSON."""
+
+    params: dict[str, str]
+
+    KEY = "search_space"
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: dict(self.params)}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> SpaceRecord | None:
+        raw = attrs.get(cls.KEY)
+        return cls(dict(raw)) if raw else None
+
+
+@dataclass(frozen=True)
+class PhaseEndRecord:
+    """Who writes a phase's phase-2 files and report, for how many finished trials, and whether
+    they were written: one worker per state of the study, and again after a crash."""
+
+    n_finished: int
+    claimed_at: float  # time.time() of the claim
+    done: bool = False
+
+    KEY = "phase_end"
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: asdict(self)}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> PhaseEndRecord | None:
+        raw = attrs.get(cls.KEY)
+        return cls(**raw) if raw else None

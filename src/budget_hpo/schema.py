@@ -105,6 +105,7 @@ class DataConfig:
     layout: str = MISSING
     id_col: str = MISSING
     time_col: str = MISSING
+    time_format: str | None = MISSING
     target_col: str = MISSING
     transform: str = MISSING
     nan_policy: str = MISSING
@@ -182,6 +183,7 @@ class SearchConfig:
     prune_threshold: float = MISSING
     heartbeat_interval: int = MISSING
     grace_period: int = MISSING
+    max_retries: int = MISSING
     phase2: Phase2Config = field(default_factory=Phase2Config)
     trial: int | None = MISSING
 
@@ -201,8 +203,10 @@ class Config:
 
 
 def register_configs() -> None:
-    """Register the schema as ``base_config`` (idempotent)."""
-    ConfigStore.instance().store(name="base_config", node=Config)
+    """Register the schema as ``base_config`` (idempotent: Hydra 1.4 warns on a second store)."""
+    store = ConfigStore.instance()
+    if "base_config.yaml" not in store.repo:
+        store.store(name="base_config", node=Config)
 
 
 def typed_config(cfg: DictConfig | Config) -> Config:

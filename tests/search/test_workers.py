@@ -133,3 +133,50 @@ def test_a_worker_killed_mid_trial_is_failed_and_retried_by_the_other(tmp_path, 
     assert len(counted) == 6 and all(t.state == TrialState.COMPLETE for t in counted)
     forced = [t.user_attrs["forced_id"] for t in counted if t.user_attrs.get("forced")]
     assert sorted(forced) == ["G1-750k-deep", "G1-750k-shallow"]
+
+
+def test_a_stalled_worker_survives_and_its_result_is_kept(tmp_path):
+    """Worker A is stopped (SIGSTOP) mid-trial past grace_period; B fails A's trial as stale and
+    retries it. When A resumes, its tell must not crash it, and its result is not lost."""
+    storage = f"sqlite:///{tmp_path}/study.db"
+    name = f"stall-{uuid.uuid4().hex[:8]}"
+    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=3", "trainer.max_steps=150",
+             "search.early_stop.enabled=false")
+    stalled = worker(tmp_path, storage, name, 0, *extra)
+    deadline = time.time() + 300
+    victim = None
+    while time.time() < deadline and victim is None:  # wait until A is inside its first trial
+        time.sleep(0.3)
+        try:
+            running = [t for t in optuna.load_study(study_name=name, storage=storage).trials
+                       if t.state == TrialState.RUNNING]
+        except Exception:
+            continue
+        victim = running[0].number if running else None
+    assert victim is not None, "worker A never started a trial"
+    os.killpg(stalled.pid, signal.SIGSTOP)
+    other = worker(tmp_path, storage, name, 1, *extra)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:  # B fails A's trial once grace_period (3 s) has passed
+            time.sleep(0.5)
+            trial = optuna.load_study(study_name=name, storage=storage).trials[victim]
+            if trial.state == TrialState.FAIL:
+                break
+        else:
+            pytest.fail("the stalled trial was never failed as stale")
+    finally:
+        os.killpg(stalled.pid, signal.SIGCONT)
+    wait([stalled, other])
+    log_a = (tmp_path / "worker0.log").read_text()
+    assert stalled.returncode == 0, log_a[-3000:]
+    assert other.returncode == 0, (tmp_path / "worker1.log").read_text()[-3000:]
+    assert "was failed by another worker while it ran" in log_a
+    study = optuna.load_study(study_name=name, storage=storage)
+    retry = [t for t in study.trials if t.user_attrs.get("retry_of") == victim]
+    assert len(retry) == 1
+    # A's result is kept: on the retry (A claimed it before B could) or as a late result
+    kept_on_retry = retry[0].user_attrs.get("job_dir", "").startswith(str(tmp_path / "worker0"))
+    assert kept_on_retry or f"late_result_{victim}" in study.user_attrs
+    counted = counted_trials(study)
+    assert len(counted) == 3 and all(t.state == TrialState.COMPLETE for t in counted)

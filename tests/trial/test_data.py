@@ -82,7 +82,7 @@ BAD_TABLES = {
     ),
     "duplicate rows": (
         lambda f: pd.concat([f, f.iloc[[3]]]),
-        r"^data\.path=.*one row per \(unique_id, ds\); duplicate \(s0, ",
+        r"^data\.path=.*one row per \(unique_id, ds\) after parsing the times; duplicate \(s0, ",
     ),
 }
 
@@ -123,3 +123,48 @@ def test_synthetic_panel_is_seeded_and_structured():
         for i in range(2) for j in range(2, 8) for lag in (1, 2, 3)
     )
     assert lagged > 0.3
+
+
+def test_a_wide_file_finds_its_date_column_without_configuration(compose_cfg, tmp_path):
+    wide = wide_frame(long_frame()).rename(columns={"ds": "date"})
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    panel = load_panel(csv_cfg(compose_cfg, tmp_path / "wide.csv"))
+    assert panel.ids == ("s0", "s1", "s2") and panel.length == 50
+    wide.rename(columns={"date": "when"}).to_csv(tmp_path / "when.csv", index=False)
+    assert load_panel(csv_cfg(compose_cfg, tmp_path / "when.csv")).n_series == 3  # the one text
+
+
+def test_day_first_dates_mixed_with_others_are_refused_not_sorted_as_text(compose_cfg, tmp_path):
+    wide = wide_frame(long_frame(length=40))
+    days = [f"{d:02d}/01/2024" for d in range(1, 32)] + [f"2024-02-{d:02d}" for d in range(1, 10)]
+    wide.assign(ds=days).to_csv(tmp_path / "mixed.csv", index=False)
+    with pytest.raises(ConfigError, match=r"^data\.time_col=ds: '13/01/2024'"):
+        load_panel(csv_cfg(compose_cfg, tmp_path / "mixed.csv"))
+    wide.assign(ds=[f"{d:02d}/01/2024" for d in range(1, 32)] + [f"{d:02d}/02/2024"
+                                                               for d in range(1, 10)]
+                ).sample(frac=1.0, random_state=0).to_csv(tmp_path / "dayfirst.csv", index=False)
+    panel = load_panel(csv_cfg(compose_cfg, tmp_path / "dayfirst.csv", "data.time_format='%d/%m/%Y'"))
+    assert panel.length == 40  # sorted by date, not as text
+
+
+def test_parquet_decimal_columns_read_as_numbers(compose_cfg, tmp_path):
+    from decimal import Decimal
+
+    long = long_frame()
+    long["y"] = [Decimal(str(round(v, 6))) for v in long["y"]]
+    long.to_parquet(tmp_path / "dec.parquet")
+    panel = load_panel(csv_cfg(compose_cfg, tmp_path / "dec.parquet"))
+    np.testing.assert_allclose(panel.values[:, 0], long["y"].astype(float)[:50], atol=1e-6)
+
+
+def test_ffill_fills_inside_a_series_but_never_past_its_end(compose_cfg, tmp_path):
+    long = long_frame()
+    long.loc[[0, 1], "y"] = np.nan  # s0 starts late: those rows are dropped
+    long.loc[20, "y"] = np.nan  # a gap inside s0: filled
+    long.to_csv(tmp_path / "f.csv", index=False)
+    panel = load_panel(csv_cfg(compose_cfg, tmp_path / "f.csv", "data.nan_policy=ffill"))
+    assert panel.length == 48 and panel.values[18, 0] == panel.values[17, 0]
+    long.loc[49, "y"] = np.nan  # s0 ends early: never fabricated
+    long.to_csv(tmp_path / "g.csv", index=False)
+    with pytest.raises(ConfigError, match="never past its last observation"):
+        load_panel(csv_cfg(compose_cfg, tmp_path / "g.csv", "data.nan_policy=ffill"))

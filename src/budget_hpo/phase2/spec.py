@@ -18,6 +18,7 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
+from budget_hpo.search.storage import STORAGE_ENV, config_reference, display_url
 from budget_hpo.trial.sizing import head_divisors
 
 __all__ = ["HASH_PREFIX", "Phase2Spec", "phase2_space", "phase2_specs", "render_phase2"]
@@ -148,7 +149,7 @@ def _header(spec: Phase2Spec) -> list[str]:
         "# @package _global_",
         f"# Phase 2 for the {spec.budget} budget, generated from a phase-1 study. Edit freely: a",
         "# regenerated file never replaces an edited one (search.phase2.overwrite=true does).",
-        f"#   source: study {spec.source_study} in {spec.storage}",
+        f"#   source: study {spec.source_study} in {display_url(spec.storage)}",
         f"#   as of: {spec.as_of} (the study's last finished trial)",
         f"#   top {s.top_budgets} budgets: {RULE_TEXT}.",
         "#   phase-1 best per budget:",
@@ -157,6 +158,9 @@ def _header(spec: Phase2Spec) -> list[str]:
         f"#   fixed from phase 1's best {spec.budget} trial ({spec.best_trial}): "
         f"style={spec.style}, dropout={spec.dropout:.4g}",
         f"#   n_heads: {heads_note}",
+        *([] if config_reference(spec.storage) == spec.storage else [
+            "#   storage: phase 1's URL holds a password, so this file reads it from the",
+            f"#   environment: export {STORAGE_ENV}=<the URL> before running it"]),
         "# Run it:",
         f"#   budget-hpo -m {run_from}search={spec.name}",
     ]
@@ -186,7 +190,7 @@ def render_phase2(spec: Phase2Spec) -> str:
         "hydra:",
         "  sweeper:",
         f"    direction: {spec.direction}",
-        f"    storage: {spec.storage}",
+        f"    storage: {config_reference(spec.storage)}",
         f"    study_name: budget-hpo-{spec.name}",
         f"    n_trials: {s.n_trials}",
         "    n_jobs: 1",

@@ -29,7 +29,8 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     done = frame[frame["state"] == "COMPLETE"].copy()
     done["budget"] = _col(done, "params_budget").fillna(_col(done, "budget"))
     done["style"] = _col(done, "params_style").fillna(_col(done, "style"))
-    done["kind"] = np.where(done["phase"].str.startswith("phase2"), "phase 2", "phase 1")
+    phase2 = done["phase"].astype(str).str.startswith("phase2")
+    done["kind"] = np.where(phase2, "phase 2", "phase 1")
     done = done.dropna(subset=["params_exact"])
     points = []
     for (kind, style, _budget), group in done.groupby(["kind", "style", "budget"]):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from budget_hpo.configs import natural_key
 from budget_hpo.report.studies import phase_of
+from budget_hpo.search.storage import display_url
 from budget_hpo.search.study import early_stop_of
 
 __all__ = ["best_per_group", "summary_markdown"]
@@ -109,7 +110,7 @@ def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> lis
              "| budget | phase-1 best | phase-2 best | change | phase-2 trial | "
              + " | ".join(names) + " | test AUC | trials | failed |",
              "|" + "---|" * (8 + len(names))]
-    p1 = frame[frame["phase"].str.startswith("phase1") & (frame["state"] == "COMPLETE")]
+    p1 = frame[frame["phase"].astype(str).str.startswith("phase1") & (frame["state"] == "COMPLETE")]
     for study in studies:
         maximize = study.direction.name == "MAXIMIZE"
         sub = frame[frame["study"] == study.study_name]
@@ -145,7 +146,8 @@ def _importance_section(studies: Sequence[optuna.Study]) -> list[str]:
 
 def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, storage: str) -> str:
     """The human summary (Markdown)."""
-    lines = ["# budget_hpo report", "", f"Storage: `{storage}`  ",
+    shown = display_url(storage)
+    lines = ["# budget_hpo report", "", f"Storage: `{shown}`  ",
              f"Written: {datetime.now().isoformat(timespec='seconds')}", "", *_baselines(frame)]
     phase1 = [s for s in studies if phase_of(s.study_name).startswith("phase1")]
     for study in phase1 or studies[:1]:
@@ -156,5 +158,5 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
     lines += [*_importance_section(studies),
               "Figures: `scaling.png` (best objective against exact parameters), `history.png` "
               "(objective by trial). Trials: `trials.csv`.", "",
-              f"Browse the studies live: `optuna-dashboard {storage}`", ""]
+              f"Browse the studies live: `optuna-dashboard {shown}`", ""]
     return "\n".join(lines)

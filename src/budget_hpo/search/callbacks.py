@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import yaml
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
@@ -62,25 +63,34 @@ class Phase2Callback(Callback):
         from budget_hpo.phase2.writer import write_phase2_files
         from budget_hpo.report import with_phase2, write_report
         from budget_hpo.schema import typed_config
-        from budget_hpo.search.storage import open_study
+        from budget_hpo.search.faults import kill_point
+        from budget_hpo.search.storage import display_url, open_study
+        from budget_hpo.search.study import phase_end_written
 
         sweeper = config.hydra.sweeper
         storage, name = str(sweeper.storage), str(sweeper.study_name)
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        if not (sweep_dir / RESULTS_FILE).is_file():  # refused, aborted or interrupted
+        results = sweep_dir / RESULTS_FILE
+        if not results.is_file():  # refused, aborted or interrupted
             log.info("the phase did not end normally: no phase-2 files and no report written")
+            return
+        if not yaml.safe_load(results.read_text()).get("phase_end"):
+            log.info("another worker writes the phase-2 files and the report (it finishes the "
+                     "last trial); budget-hpo-phase2 and budget-hpo-report write them on demand")
             return
         study = open_study(storage, name)
         try:
             write_phase2_files(study, storage, typed_config(config).search.phase2)
         except ConfigError as err:
             log.warning("phase 2 files not written: %s", err)
+        kill_point("mid_phase2_write")
         folder = sweep_dir / "report"
         try:
             report = write_report(storage, folder, with_phase2(storage, name))
         except Exception as err:  # a report problem must not fail a finished sweep
             log.warning("report not written: %s", err)
             return
+        phase_end_written(study)
         log.info("report of %d trials: %s/summary.md (and trials.csv, scaling.png, history.png)",
                  len(report.trials), folder)
-        log.info("browse the studies: optuna-dashboard %s", storage)
+        log.info("browse the studies: optuna-dashboard %s", display_url(storage))

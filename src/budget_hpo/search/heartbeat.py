@@ -1,7 +1,17 @@
-"""Liveness of running trials: heartbeats from a background thread, and failing a dead worker's.
+"""Liveness of running trials: heartbeats, failing a dead worker's trial, and retrying its config.
 
 Optuna's heartbeats cover ``Study.optimize``; the phase sweeper runs trials by ask and tell, so it
-records heartbeats itself (:class:`Heartbeat`) and fails stale trials itself (:func:`fail_stale`).
+records heartbeats itself (:class:`Heartbeat`), fails stale trials itself and enqueues their
+retries itself (:func:`fail_stale`). Each step is idempotent and runs under the study lock, so a
+worker killed between any two of them leaves a state the next pass completes:
+
+1. a RUNNING trial with no heartbeat at all (its worker died between ``ask`` and the first beat)
+   is given one now, so it goes stale after ``grace_period`` like any other;
+2. a RUNNING trial whose heartbeat is older than ``grace_period`` is marked ``stale`` and FAIL;
+3. every stale FAIL trial without a retry gets one (its parameters and forced id, ``retry_of``
+   naming it), up to ``search.max_retries`` in a chain.
+
+Stale trials do not count towards ``n_trials`` (see :func:`budget_hpo.search.study.counted_trials`).
 """
 
 from __future__ import annotations
@@ -12,46 +22,135 @@ from collections.abc import Sequence
 from typing import Any
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
-__all__ = ["Heartbeat", "fail_stale"]
+from budget_hpo.records import TrialRecord
+from budget_hpo.search.faults import kill_point
+
+__all__ = ["Heartbeat", "config_of", "enqueue_retries", "fail_stale", "retry_depth"]
 
 log = logging.getLogger(__name__)
 
 
-def fail_stale(study: optuna.Study) -> list[int]:
-    """Fail RUNNING trials whose heartbeat stopped (a killed worker) and enqueue their retries."""
-    running = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-    optuna.storages.fail_stale_trials(study)
-    failed = sorted(t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-                    if t.number in running)
+def _heartbeat_storage(study: optuna.Study) -> Any | None:
+    storage: Any = study._storage  # an RDB storage has the heartbeat API; others have none
+    interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
+    return storage if interval else None
+
+
+def _without_heartbeat(storage: Any, trial_ids: Sequence[int]) -> list[int]:
+    """The trials among ``trial_ids`` that have no heartbeat row (Optuna skips those forever)."""
+    if not trial_ids:
+        return []
+    from optuna.storages._rdb import models  # no public API lists trials without a heartbeat
+
+    rdb = getattr(storage, "_backend", storage)  # Optuna wraps an RDBStorage in a cache
+    session = rdb.scoped_session()
+    try:
+        rows = session.query(models.TrialHeartbeatModel.trial_id).filter(
+            models.TrialHeartbeatModel.trial_id.in_(list(trial_ids))).all()
+    finally:
+        rdb.scoped_session.remove()
+    have = {trial_id for (trial_id,) in rows}
+    return [t for t in trial_ids if t not in have]
+
+
+def fail_stale(study: optuna.Study, max_retries: int) -> list[int]:
+    """Fail the trials of dead workers and enqueue their retries (call under the study lock).
+
+    Returns:
+        The numbers of the trials failed by this call.
+    """
+    storage = _heartbeat_storage(study)
+    if storage is None:
+        return []
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for trial_id in _without_heartbeat(storage, [t._trial_id for t in running]):
+        storage.record_heartbeat(trial_id)  # an orphan of a kill right after ask: adopt it
+    by_id = {t._trial_id: t for t in running}
+    failed = []
+    for trial_id in storage._get_stale_trial_ids(study._study_id):
+        try:
+            for key, value in TrialRecord(stale=True).to_attrs().items():
+                storage.set_trial_user_attr(trial_id, key, value)
+            if storage.set_trial_state_values(trial_id, state=TrialState.FAIL):
+                failed.append(by_id[trial_id].number if trial_id in by_id else trial_id)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # its owner finished it, or another worker failed it first
     for number in failed:
-        log.warning("trial %d stopped sending heartbeats (its worker died): marked FAIL and its "
-                    "config re-enqueued once", number)
+        log.warning("trial %d stopped sending heartbeats (its worker died or stalled): marked "
+                    "FAIL; it does not count towards n_trials", number)
+    kill_point("after_fail_stale")
+    enqueue_retries(study, max_retries)
     return failed
+
+
+def config_of(trial: FrozenTrial) -> dict[str, Any]:
+    """The parameters a trial runs: those it was enqueued with (a forced config killed before
+    its parameters were drawn has only these) and those drawn since."""
+    return {**trial.system_attrs.get("fixed_params", {}), **trial.params}
+
+
+def retry_depth(trial: FrozenTrial, by_number: dict[int, FrozenTrial]) -> int:
+    """How many retries stand behind ``trial`` (0 for an original)."""
+    depth, record = 0, TrialRecord.from_attrs(trial.user_attrs)
+    while record.retry_of is not None and record.retry_of in by_number:
+        depth += 1
+        record = TrialRecord.from_attrs(by_number[record.retry_of].user_attrs)
+    return depth
+
+
+def enqueue_retries(study: optuna.Study, max_retries: int) -> list[int]:
+    """Enqueue a retry for every stale trial that has none yet (idempotent; under the lock)."""
+    trials = study.get_trials(deepcopy=False)
+    by_number = {t.number: t for t in trials}
+    retried = {TrialRecord.from_attrs(t.user_attrs).retry_of for t in trials}
+    enqueued = []
+    for trial in trials:
+        record = TrialRecord.from_attrs(trial.user_attrs)
+        if trial.state != TrialState.FAIL or not record.stale or trial.number in retried:
+            continue
+        if retry_depth(trial, by_number) >= max_retries:
+            log.warning("trial %d: its config's worker died %d times; not retried again "
+                        "(search.max_retries=%d)", trial.number, max_retries + 1, max_retries)
+            continue
+        retry = TrialRecord(forced=record.forced, forced_id=record.forced_id,
+                            retry_of=trial.number)
+        study.enqueue_trial(config_of(trial), user_attrs=retry.to_attrs())
+        enqueued.append(trial.number)
+        log.info("trial %d's config re-enqueued (retry %d of at most %d)", trial.number,
+                 retry_depth(trial, by_number) + 1, max_retries)
+    return enqueued
 
 
 class Heartbeat:
     """Record heartbeats for the trials this worker runs, from a background thread."""
 
     def __init__(self, study: optuna.Study, trial_ids: Sequence[int]) -> None:
-        storage: Any = study._storage  # an RDB storage has the heartbeat API; others have none
-        self._interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
-        self._storage = storage if self._interval else None
+        self._storage = _heartbeat_storage(study)
+        self._interval = float(self._storage.get_heartbeat_interval()) if self._storage else 1.0
         self._ids = list(trial_ids)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failing = False
 
     def beat(self) -> None:
-        if self._storage is not None:
-            for trial_id in self._ids:
-                try:
-                    self._storage.record_heartbeat(trial_id)
-                except Exception as err:  # a finished trial, a storage hiccup: try again later
-                    log.debug("heartbeat for trial id %d failed: %s", trial_id, err)
+        if self._storage is None:
+            return
+        for trial_id in self._ids:
+            try:
+                self._storage.record_heartbeat(trial_id)
+                self._failing = False
+            except Exception as err:  # a storage hiccup: say so once, and try again
+                if not self._failing:
+                    log.warning("heartbeat for trial id %d failed (%s); retrying every %.0f s: "
+                                "if this lasts past search.grace_period, another worker will "
+                                "retry the trial", trial_id, str(err).splitlines()[0],
+                                self._interval)
+                self._failing = True
 
     def _run(self) -> None:
-        while not self._stop.wait(float(self._interval or 1)):
+        while not self._stop.wait(self._interval):
             self.beat()
 
     def __enter__(self) -> Heartbeat:

@@ -17,6 +17,7 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.forced import ForcedTrial, forced_trials
 from budget_hpo.search.space import search_params
+from budget_hpo.search.storage import display_url
 from budget_hpo.trial.data import load_panel
 from budget_hpo.trial.models import exact_parameter_count
 from budget_hpo.trial.validate import check_config
@@ -113,7 +114,8 @@ def search_summary(args: Sequence[str], n_forced: int) -> str:
     space = search_params(sweeper.get("params"), cfg.search.budgets)
     stop, n_trials = cfg.search.early_stop, int(sweeper.n_trials)
     lines = [
-        f"search {cfg.search.name}: study {sweeper.study_name!s} in {sweeper.storage!s} "
+        f"search {cfg.search.name}: study {sweeper.study_name!s} in "
+        f"{display_url(str(sweeper.storage))} "
         "(not opened)",
         f"trials: n_trials={n_trials} in total, the {n_forced} forced first "
         f"(TPE start-up trials), then up to {max(n_trials - n_forced, 0)} TPE; "

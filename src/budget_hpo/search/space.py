@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["search_params"]
+from optuna.distributions import BaseDistribution, CategoricalDistribution
+
+__all__ = ["search_params", "space_changes"]
 
 
 def search_params(params: Mapping[str, Any] | None, budgets: Sequence[str]) -> dict[str, str]:
@@ -18,3 +20,26 @@ def search_params(params: Mapping[str, Any] | None, budgets: Sequence[str]) -> d
     space = {"budget": f"choice({','.join(budgets)})"}
     space.update({str(k): str(v) for k, v in (params or {}).items() if str(k) != "budget"})
     return space
+
+
+def space_changes(recorded: Mapping[str, str], current: Mapping[str, BaseDistribution]) -> str:
+    """How ``current`` differs from the space a study began with ('' when it does not)."""
+    from optuna.distributions import json_to_distribution
+
+    changes = []
+    for name in sorted(set(recorded) | set(current)):
+        before = json_to_distribution(recorded[name]) if name in recorded else None
+        now = current.get(name)
+        if before != now:
+            changes.append(f"{name} was {_show(before)}, now {_show(now)}")
+    return "; ".join(changes)
+
+
+def _show(dist: BaseDistribution | None) -> str:
+    if dist is None:
+        return "absent"
+    if isinstance(dist, CategoricalDistribution):
+        return f"choice({', '.join(str(c) for c in dist.choices)})"
+    low, high = getattr(dist, "low", None), getattr(dist, "high", None)
+    log = " log" if getattr(dist, "log", False) else ""
+    return f"[{low}, {high}]{log}"

@@ -20,21 +20,82 @@ import optuna
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import SearchConfig
 
-__all__ = ["open_storage", "open_study", "sqlite_path", "study_lock"]
+__all__ = [
+    "STORAGE_ENV", "config_reference", "display_url", "open_storage", "open_study", "parse_url",
+    "sqlite_path", "study_lock",
+]
 
 SQLITE_TIMEOUT_S = 60  # seconds a SQLite writer waits for another's lock
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The database file of a ``sqlite:///`` URL (None for other storages and in-memory SQLite)."""
-    if not url.startswith("sqlite"):
-        return None
+SCHEMES = ("sqlite", "postgresql")  # the storages with a cross-process lock (study_lock)
+
+
+def parse_url(url: str, key: str = "hydra.sweeper.storage") -> Any:
+    """The SQLAlchemy URL of a storage, checked: a known scheme and a parseable URL.
+
+    Raises:
+        ConfigError: a malformed URL, or a scheme without a cross-process lock (mysql://).
+    """
     from sqlalchemy.engine import make_url
 
-    database = make_url(url).database
+    text = str(url)
+    try:
+        parsed = make_url(text)
+        parsed.port  # noqa: B018 (a bad port raises only when read)
+    except Exception as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(key, _mask(text), "a storage URL such as sqlite:///multirun/"
+                          f"budget_hpo.db or postgresql://USER@HOST/DB ({reason})") from None
+    if parsed.get_backend_name() not in SCHEMES:
+        raise ConfigError(key, display_url(text), "a sqlite:/// or postgresql:// URL (mysql has no "
+                          "lock that keeps workers from enqueueing the forced configs twice)")
+    if parsed.get_backend_name() == "postgresql" and not parsed.database:
+        raise ConfigError(key, display_url(text), "a postgresql:// URL that names a database")
+    return parsed
+
+
+def _mask(text: str) -> str:
+    """Hide a password in a string that is not a parseable URL (``user:pass@`` -> ``user:***@``)."""
+    import re
+
+    return re.sub(r"(://[^/:@\s]*:)[^@/\s]*@", r"\1***@", text)
+
+
+def display_url(url: str) -> str:
+    """The URL as it may be shown or written: the password hidden (SQLAlchemy's rendering)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(str(url)).render_as_string(hide_password=True)
+    except Exception:
+        return _mask(str(url))
+
+
+STORAGE_ENV = "BUDGET_HPO_STORAGE"  # a storage URL kept out of files and command lines
+
+
+def config_reference(url: str) -> str:
+    """How a committed config names this storage: the URL itself, or, when the URL holds a
+    password, ``${oc.env:BUDGET_HPO_STORAGE}`` (the password stays in the environment)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        secret = make_url(str(url)).password is not None
+    except Exception:
+        secret = True
+    return f"${{oc.env:{STORAGE_ENV}}}" if secret else str(url)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URL, resolved (None for other storages and for
+    in-memory SQLite); every spelling of the same file gives the same path."""
+    if not str(url).startswith("sqlite"):
+        return None
+    database = parse_url(url).database
     if not database or database == ":memory:":
         return None
-    return Path(database).expanduser()
+    return Path(database).expanduser().resolve()
 
 
 _storages: dict[tuple[str, int | None, int | None], Any] = {}
@@ -44,20 +105,18 @@ def open_storage(url: str, search: SearchConfig | None = None, *, create: bool =
     """The storage behind ``url``, with heartbeats when ``search`` is given (sweeps run trials).
 
     A trial whose heartbeat is older than ``search.grace_period`` seconds belongs to a dead
-    worker: :func:`budget_hpo.search.heartbeat.fail_stale` fails it and Optuna's
-    RetryHeartbeatStaleTrialCallback re-enqueues its config once. One storage per process and
+    worker: :func:`budget_hpo.search.heartbeat.fail_stale` fails it and re-enqueues its config
+    (up to ``search.max_retries`` times). One storage per process and
     settings: opening an RDB storage checks its schema. With ``create=False`` (a reader) a
     missing SQLite file is a :class:`ConfigError` instead of a new empty database.
     """
+    parse_url(url)
     path = sqlite_path(url)
     if not create and path is not None and not path.is_file():
-        raise ConfigError("storage", url, f"an existing database ({path} not found)")
+        raise ConfigError("storage", display_url(url), f"an existing database ({path} not found)")
     beat = (search.heartbeat_interval, search.grace_period) if search is not None else (None, None)
     key = (url, *beat)
     if key not in _storages:
-        if not url.startswith(("sqlite", "postgresql", "mysql")):
-            raise ConfigError("hydra.sweeper.storage", url,
-                              "a sqlite:///, postgresql:// or mysql:// URL")
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         _storages[key] = optuna.storages.RDBStorage(
@@ -65,9 +124,6 @@ def open_storage(url: str, search: SearchConfig | None = None, *, create: bool =
             engine_kwargs={"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if path else {},
             heartbeat_interval=beat[0],
             grace_period=beat[1],
-            heartbeat_stale_trial_callback=(
-                optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1) if search else None
-            ),
         )
     return _storages[key]
 
@@ -97,7 +153,7 @@ def open_study(
     except KeyError:
         summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
         known = " | ".join(sorted(s.study_name for s in summaries))
-        raise ConfigError("study", name, known or f"(no studies in {url})") from None
+        raise ConfigError("study", name, known or f"(no studies in {display_url(url)})") from None
 
 
 @contextmanager
@@ -106,8 +162,9 @@ def study_lock(url: str, study_name: str) -> Iterator[None]:
 
     Enqueueing the forced configs and deciding whether another trial fits into ``n_trials`` are
     check-then-act steps; two workers doing them at once would duplicate a forced config or
-    overshoot the total. SQLite: an exclusive ``flock`` on ``<db>.lock`` (one machine);
-    PostgreSQL: a session advisory lock keyed by the study name; otherwise a process-local lock.
+    overshoot the total. SQLite: an exclusive ``flock`` on ``<db>.lock`` (one machine; keyed on
+    the resolved file, so every spelling of the URL takes the same lock); PostgreSQL: a session
+    advisory lock keyed by the study name; in-memory SQLite: a process-local lock.
     """
     path = sqlite_path(url)
     if path is not None:

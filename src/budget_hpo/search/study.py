@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,15 +17,17 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from budget_hpo.records import EarlyStopRecord, TrialRecord
+from budget_hpo.records import EarlyStopRecord, PhaseEndRecord, TrialRecord
 from budget_hpo.schema import EarlyStopConfig
 from budget_hpo.search.early_stop import Convergence, check_convergence
 from budget_hpo.search.forced import ForcedTrial
 
 __all__ = [
     "annotate",
+    "claim_phase_end",
     "counted_trials",
     "early_stop_of",
+    "phase_end_written",
     "enqueue_forced",
     "failure_share",
     "record_result",
@@ -43,15 +46,14 @@ def _trials(study: optuna.Study, states: Sequence[TrialState] | None = None) -> 
 
 
 def stale_numbers(study: optuna.Study) -> set[int]:
-    """Trials failed for a stale heartbeat and retried (Optuna's ``retry_history``)."""
-    stale: set[int] = set()
-    for trial in _trials(study):
-        stale.update(trial.system_attrs.get("retry_history", ()))
-    return stale
+    """Trials failed because their worker died (see :mod:`budget_hpo.search.heartbeat`)."""
+    return {t.number for t in _trials(study, (TrialState.FAIL,))
+            if TrialRecord.from_attrs(t.user_attrs).stale}
 
 
 def counted_trials(study: optuna.Study) -> list[FrozenTrial]:
-    """Finished trials that count towards ``n_trials`` (a stale trial is replaced by its retry)."""
+    """Finished trials that count towards ``n_trials``: a dead worker's trial does not (its
+    config is retried); a trial that failed on its own does."""
     stale = stale_numbers(study)
     return [t for t in _trials(study, FINISHED) if t.number not in stale]
 
@@ -135,3 +137,29 @@ def update_early_stop(
 def early_stop_of(study: optuna.Study) -> EarlyStopRecord | None:
     """The early stop recorded on ``study``, if any."""
     return EarlyStopRecord.from_study_attrs(study.user_attrs)
+
+
+def claim_phase_end(study: optuna.Study, grace_period: float) -> bool:
+    """Whether this worker writes the phase's files (call under the study lock when the phase
+    ended): only when no trial runs, and only if no live claim covers the same finished trials.
+    A claim older than ``grace_period`` whose files were never written belonged to a dead worker.
+    """
+    if running_trials(study):
+        return False  # the worker that finishes the last running trial writes them
+    n_finished = len(_trials(study, FINISHED))
+    now = time.time()
+    claim = PhaseEndRecord.from_study_attrs(study.user_attrs)
+    if claim is not None and claim.n_finished == n_finished:
+        if claim.done or now - claim.claimed_at < grace_period:
+            return False
+    for key, value in PhaseEndRecord(n_finished, now).to_attrs().items():
+        study.set_user_attr(key, value)
+    return True
+
+
+def phase_end_written(study: optuna.Study) -> None:
+    """Record that the claimed phase-end files were written."""
+    claim = PhaseEndRecord.from_study_attrs(study.user_attrs)
+    if claim is not None:
+        for key, value in replace(claim, done=True).to_attrs().items():
+            study.set_user_attr(key, value)

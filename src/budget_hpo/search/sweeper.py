@@ -20,7 +20,6 @@ configuration and its launcher, and replaces only the batch loop, which lacks wh
 from __future__ import annotations
 
 import logging
-import math
 import time
 import warnings
 from collections.abc import Sequence
@@ -37,25 +36,27 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
     create_params_from_overrides,
 )
 from omegaconf import DictConfig, OmegaConf
-from optuna.distributions import BaseDistribution
+from optuna.distributions import BaseDistribution, distribution_to_json
 from optuna.trial import TrialState
 
+from budget_hpo.configs import natural_key
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import TrialRecord
+from budget_hpo.records import SpaceRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
 from budget_hpo.search.checks import check_search
+from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
-from budget_hpo.search.space import search_params
-from budget_hpo.search.storage import open_study, study_lock
+from budget_hpo.search.outcomes import from_return, recovered, tell
+from budget_hpo.search.space import search_params, space_changes
+from budget_hpo.search.storage import display_url, open_study, parse_url, study_lock
 from budget_hpo.search.study import (
-    annotate,
+    claim_phase_end,
     counted_trials,
     early_stop_of,
     enqueue_forced,
     failure_share,
-    record_result,
     running_trials,
     update_early_stop,
 )
@@ -98,7 +99,14 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
     ) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
         self.settings: Config = typed_config(config)
-        check_search(self.settings, n_trials=self.n_trials, n_jobs=self.n_jobs)
+        directions = self._get_directions()
+        if len(directions) != 1:
+            raise ConfigError("hydra.sweeper.direction", directions, "one direction")
+        self.direction = directions[0]
+        budgets = sorted(hydra_context.config_loader.get_group_options("budget"), key=natural_key)
+        check_search(self.settings, n_trials=self.n_trials, n_jobs=self.n_jobs,
+                     direction=self.direction, budgets=budgets)
+        parse_url(str(self.storage))  # a malformed or lock-less storage: refused before use
         search = self.settings.search
         self.forced = forced_trials(self.settings.forced, search.budgets) if search.forced else []
         sampler = OmegaConf.to_container(self.sampler_config, resolve=True)
@@ -125,6 +133,9 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         )
 
     def sweep(self, arguments: list[str]) -> None:
+        assert self.config is not None
+        results = Path(str(self.config.hydra.sweep.dir)) / RESULTS_FILE
+        results.unlink(missing_ok=True)  # written again only if this phase ends normally
         self.arguments = list(arguments)
         self._process_searchspace_config()
         space, fixed, fixed_overrides = create_params_from_overrides(
@@ -132,10 +143,6 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         )
         for name in fixed:
             space.pop(name, None)
-        directions = self._get_directions()
-        if len(directions) != 1:
-            raise ConfigError("hydra.sweeper.direction", directions, "one direction")
-        self.direction = directions[0]
         study = self._open_study(space)
         while True:
             trials = self._admit(study)
@@ -148,36 +155,58 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         self._write_results(study)
 
     def _open_study(self, space: dict[str, BaseDistribution]) -> optuna.Study:
-        """Open (or create) the study, fail a dead worker's trials, enqueue the forced configs."""
+        """Open (or create) the study, refuse a changed space, fail a dead worker's trials,
+        enqueue the forced configs."""
         params = forced_params(self._config_for, self.forced, space)
         url, name = str(self.storage), str(self.study_name)
+        search = self.settings.search
         with study_lock(url, name):  # also serialises schema creation
-            study = open_study(url, name, search=self.settings.search, direction=self.direction,
+            study = open_study(url, name, search=search, direction=self.direction,
                                sampler=self.sampler)
-            fail_stale(study)
+            self._check_space(study, space)
+            fail_stale(study, search.max_retries)
             added = enqueue_forced(study, self.forced, params)
         log.info(
             "study %s in %s: %d of n_trials=%d done, %d running elsewhere; %d forced configs "
-            "enqueued", name, url, len(counted_trials(study)), self.n_trials,
+            "enqueued", name, display_url(url), len(counted_trials(study)), self.n_trials,
             len(running_trials(study)), len(added),
         )
         log.info("search space: %s", {k: repr(v) for k, v in space.items()})
         log.info("sampler: %s", _describe(self.sampler))
         return study
 
+    def _check_space(self, study: optuna.Study, space: dict[str, BaseDistribution]) -> None:
+        """Record the space of a new study; refuse to continue one with another space."""
+        current = {k: distribution_to_json(v) for k, v in space.items()}
+        recorded = SpaceRecord.from_study_attrs(study.user_attrs)
+        if recorded is None:
+            if not study.get_trials(deepcopy=False):
+                for key, value in SpaceRecord(current).to_attrs().items():
+                    study.set_user_attr(key, value)
+            return
+        changes = space_changes(recorded.params, space)
+        if changes:
+            raise ConfigError(
+                "hydra.sweeper.params / search.budgets", changes,
+                f"the space study {study.study_name} began with: rerun with its values, or "
+                f"start a new study (hydra.sweeper.study_name={study.study_name}-2)")
+
     def _admit(self, study: optuna.Study) -> list[optuna.Trial] | None:
         """Under the lock: the next trials to run; [] to wait for others; None when done."""
+        search = self.settings.search
         with study_lock(str(self.storage), str(self.study_name)):
-            fail_stale(study)
-            stop = early_stop_of(study)
-            if stop is not None:
+            fail_stale(study, search.max_retries)
+            verdict = update_early_stop(study, search.early_stop, self.direction)
+            if search.early_stop.enabled and verdict.converged:
                 log.info("study has converged (top %d within %.4f after %d complete trials): "
-                         "stopping", stop.top_k, stop.spread, stop.n_complete)
+                         "stopping", search.early_stop.top_k, verdict.spread, verdict.n_complete)
                 return None
             running = len(running_trials(study))
             free = self.n_trials - len(counted_trials(study)) - running
             trials = [study.ask() for _ in range(min(self.n_jobs, max(free, 0)))]
             Heartbeat(study, [t._trial_id for t in trials]).beat()
+        if trials:
+            kill_point("after_ask")
         if not trials and running == 0:
             return None
         return trials
@@ -187,24 +216,31 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         fixed: Any, fixed_overrides: Any,
     ) -> None:
         """Launch one batch with heartbeats, tell every result, then check the stop rules."""
-        for trial in trials:
-            retried = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(
-                study.get_trials(deepcopy=False)[trial.number]
-            )
-            if retried is not None:
-                annotate(trial, retry_of=retried)
         overrides = [
             (*o, f"search.trial={t.number}")
             for o, t in zip(
                 self._configure_trials(trials, space, fixed, fixed_overrides), trials, strict=True
             )
         ]
+        numbers = [t.number for t in trials]
         with Heartbeat(study, [t._trial_id for t in trials]):
-            returns = self._launch(overrides, [t.number for t in trials])
-        for trial, ret in zip(trials, returns, strict=True):
-            self._tell(study, trial, ret)
+            try:
+                outcomes = [from_return(r) for r in self._launch(overrides, numbers)]
+            except Exception as err:  # the launcher itself failed: keep what the jobs wrote
+                log.warning("the launcher failed (%s): recovering the batch's results",
+                            str(err).splitlines()[0] if str(err) else type(err).__name__)
+                outcomes = [recovered(self._job_dir(n), err) for n in numbers]
+        kill_point("after_launch")
+        for trial, outcome in zip(trials, outcomes, strict=True):
+            tell(study, trial, outcome)
+            kill_point("after_tell")
         update_early_stop(study, self.settings.search.early_stop, self.direction)
         self._check_failures(study)
+
+    def _job_dir(self, number: int) -> Path:
+        """The folder of the job that runs trial ``number`` (hydra.sweep.dir/<job number>)."""
+        assert self.config is not None
+        return Path(str(self.config.hydra.sweep.dir)) / str(number)
 
     def _launch(self, overrides: list[tuple[str, ...]], numbers: list[int]) -> Sequence[JobReturn]:
         """Launch with job numbers equal to trial numbers (unique within the study)."""
@@ -216,29 +252,6 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         for override, number in zip(overrides, numbers, strict=True):
             returns.extend(self.launcher.launch([override], initial_job_idx=number))
         return returns
-
-    def _tell(self, study: optuna.Study, trial: optuna.Trial, ret: JobReturn) -> float | None:
-        record = TrialRecord.from_attrs(trial.user_attrs)
-        if ret.hydra_cfg:
-            record = record_result(trial, Path(str(ret.hydra_cfg.hydra.runtime.output_dir)))
-        annotate(trial, forced=bool(record.forced))
-        try:
-            value = float(ret.return_value)  # re-raises the job's exception if it failed
-            if not math.isfinite(value):
-                raise ValueError(f"objective is {value}")
-        except optuna.TrialPruned as err:
-            annotate(trial, pruned=str(err))
-            study.tell(trial, state=TrialState.PRUNED)
-            log.info("trial %d %s", trial.number, err)
-            return None
-        except Exception as err:  # recorded, and the sweep goes on
-            reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-            annotate(trial, fail_reason=reason)
-            study.tell(trial, state=TrialState.FAIL)
-            log.warning("trial %d failed: %s", trial.number, reason)
-            return None
-        study.tell(trial, value)
-        return value
 
     def _check_failures(self, study: optuna.Study) -> None:
         failed, finished = failure_share(study)
@@ -256,7 +269,8 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
     def _write_results(self, study: optuna.Study) -> None:
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         results: dict[str, Any] = {"name": "optuna", "study_name": study.study_name,
-                                   "storage": str(self.storage), "n_complete": len(complete)}
+                                   "storage": display_url(str(self.storage)),
+                                   "n_complete": len(complete)}
         if complete:
             best = study.best_trial
             results.update(best_params=best.params, best_value=best.value,
@@ -265,6 +279,8 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         stop = early_stop_of(study)
         if stop is not None:
             results.update(stop.to_attrs())
+        with study_lock(str(self.storage), str(self.study_name)):
+            results["phase_end"] = claim_phase_end(study, self.settings.search.grace_period)
         assert self.config is not None
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ import pandas as pd
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import DataConfig
 from budget_hpo.trial.synthetic import synthetic_panel
+from budget_hpo.trial.tables import long_to_wide, wide_table
 
 __all__ = [
     "FORMATS",
@@ -105,100 +106,35 @@ def panel_from_frame(frame: pd.DataFrame, data: DataConfig, *, source: str) -> P
     id_col, time_col, target_col = data.id_col, data.time_col, data.target_col
     if layout == "auto":
         layout = "long" if {id_col, target_col} <= set(frame.columns) else "wide"
+    if frame.empty:
+        raise ConfigError("data.path", source, "a table with rows (it has only a header)")
     if layout == "long":
-        wide = _long_to_wide(frame, id_col, time_col, target_col, source)
+        wide = long_to_wide(frame, id_col, time_col, target_col, source, data.time_format)
     else:
-        wide = _wide(frame, time_col, source)
+        wide = wide_table(frame, time_col, source, data.time_format)
     values = _apply_nan_policy(wide, data.nan_policy, source)
+    _check_finite(values, wide, source)
     values = _transform(values, data.transform, source)
-    return Panel(ids=tuple(str(c) for c in wide.columns), values=values)
-
-
-def _long_to_wide(
-    frame: pd.DataFrame, id_col: str, time_col: str, target_col: str, source: str
-) -> pd.DataFrame:
-    missing = [c for c in (id_col, time_col, target_col) if c not in frame.columns]
-    if missing:
-        raise ConfigError(
-            "data.layout",
-            "long",
-            f"columns {id_col}, {time_col}, {target_col} in {source}; missing {missing} "
-            f"(have {list(frame.columns)}; rename with data.id_col/time_col/target_col)",
-        )
-    target = frame[target_col]
-    if not pd.api.types.is_numeric_dtype(target):
-        bad = target[pd.to_numeric(target, errors="coerce").isna() & target.notna()].iloc[0]
-        raise ConfigError(f"data.target_col ({target_col})", repr(bad),
-                          f"numeric values in {source}")
-    dup = frame.duplicated([id_col, time_col])
-    if dup.any():
-        row = frame.loc[dup, [id_col, time_col]].iloc[0]
-        raise ConfigError(
-            "data.path",
-            source,
-            f"one row per ({id_col}, {time_col}); duplicate ({row[id_col]}, {row[time_col]})",
-        )
-    frame = frame.assign(**{time_col: _time_axis(frame[time_col])})
-    wide = frame.pivot(index=time_col, columns=id_col, values=target_col).sort_index()
-    wide.columns = [str(c) for c in wide.columns]
-    counts = frame.groupby(id_col)[time_col].size()
-    if counts.nunique() > 1:
-        short = counts.idxmin()
-        raise ConfigError(
-            "data.path",
-            source,
-            f"series on one shared time axis; {short} has {counts.min()} rows, others up to "
-            f"{counts.max()} (align them, or drop the series)",
-        )
-    return wide
-
-
-def _wide(frame: pd.DataFrame, time_col: str, source: str) -> pd.DataFrame:
-    if time_col not in frame.columns:
-        raise ConfigError(
-            "data.time_col", time_col, f"a column of {source} (have {list(frame.columns)})"
-        )
-    series = [c for c in frame.columns if c != time_col]
-    if not series:
-        raise ConfigError("data.path", source, "a time column plus at least one series column")
-    for col in series:
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            values = frame[col]
-            bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()].iloc[0]
-            raise ConfigError(f"data column {col}", repr(bad), f"numeric values in {source}")
-    times = _time_axis(frame[time_col])
-    if times.duplicated().any():
-        raise ConfigError(
-            "data.path", source,
-            f"one row per {time_col}; duplicate {frame[time_col][times.duplicated()].iloc[0]}",
-        )
-    wide = frame[series].set_axis(times).sort_index()
-    wide.columns = [str(c) for c in wide.columns]
-    return wide
-
-
-def _time_axis(column: pd.Series) -> pd.Series:
-    """Numbers stay numbers; anything else is parsed as dates (sortable either way)."""
-    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
-        return column
-    parsed = pd.to_datetime(column, errors="coerce")
-    return parsed if parsed.notna().all() else column.astype(str)
+    ids = tuple(str(c) for c in wide.columns)
+    _check_varies(values, ids, source)
+    return Panel(ids=ids, values=values)
 
 
 def _apply_nan_policy(wide: pd.DataFrame, policy: str, source: str) -> np.ndarray:
     if policy not in NAN_POLICIES:
         raise ConfigError("data.nan_policy", policy, " | ".join(NAN_POLICIES))
-    if policy == "ffill":
-        wide = wide.ffill().dropna(how="any")
+    if policy == "ffill":  # fill gaps inside a series only, never past its last observation
+        wide = wide.ffill(limit_area="inside")
+        started = wide.notna().all(axis=1).to_numpy()
+        wide = wide.iloc[int(started.argmax()) if started.any() else 0:]  # all series begun
     nan = wide.isna()
     if nan.to_numpy().any():
         col = nan.any().idxmax()
         when = nan[col].idxmax()
-        raise ConfigError(
-            "data.nan_policy",
-            policy,
-            f"ffill, or a table without NaN targets ({source}: series {col} at {when})",
-        )
+        hint = ("ffill fills gaps inside a series only, never past its last observation"
+                if policy == "ffill" else "or data.nan_policy=ffill for gaps inside a series")
+        raise ConfigError("data.nan_policy", policy,
+                          f"a table without NaN targets ({source}: series {col} at {when}; {hint})")
     return wide.to_numpy(dtype=np.float64)
 
 
@@ -214,3 +150,20 @@ def _transform(values: np.ndarray, transform: str, source: str) -> np.ndarray:
     if transform == "log_diff":
         return np.diff(np.log(values), axis=0)
     return values[1:] / values[:-1] - 1.0
+
+
+def _check_finite(values: np.ndarray, wide: pd.DataFrame, source: str) -> None:
+    """Refuse inf and -inf, naming the series and the row (NaN is the NaN policy's job)."""
+    bad = np.isinf(values)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise ConfigError("data.path", source, f"finite values; series {wide.columns[col]} is "
+                          f"{values[row, col]} at {wide.index[row]}")
+
+
+def _check_varies(values: np.ndarray, ids: tuple[str, ...], source: str) -> None:
+    """Refuse a series that never changes: it has no direction to forecast."""
+    flat = [ids[i] for i in np.flatnonzero(np.nanstd(values, axis=0) == 0.0)]
+    if flat:
+        raise ConfigError("data.path", source, f"series that vary; {', '.join(flat[:5])} "
+                          f"{'is' if len(flat) == 1 else 'are'} constant after data.transform")

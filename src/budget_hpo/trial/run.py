@@ -75,6 +75,13 @@ def prepare_data(cfg: Config) -> tuple[Panel, Splits]:
         raise ConfigError(
             "trainer.eval_step", cfg.trainer.eval_step, "a step that leaves origins in both splits"
         )
+    values = panel.values[: splits.length]
+    for name, origins in (("validation", splits.val_origins), ("test", splits.test_origins)):
+        up = horizon_change(values, origins, data.horizon) > cfg.objective.threshold
+        if up.all() or not up.any():  # an AUC needs both classes: refuse before training
+            raise ConfigError("objective.threshold", cfg.objective.threshold,
+                              f"a value that splits the {name} changes into two classes "
+                              f"(all {up.size} labels are {bool(up.flat[0])})")
     return panel, splits
 
 

@@ -1,0 +1,96 @@
+"""Crash safety: a real sweep SIGKILLed at each named point of its loop, then the same command
+rerun. The study must end complete: no trial lost, none duplicated, none RUNNING forever, the
+forced configs exactly once, a dead worker's config retried.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from budget_hpo.records import TrialRecord
+from budget_hpo.search.heartbeat import config_of
+from budget_hpo.search.study import counted_trials, stale_numbers
+from tests.helpers import SMALL
+
+pytestmark = pytest.mark.slow
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+N_TRIALS = 3
+GRACE = 3  # seconds without a heartbeat before a trial counts as its dead worker's
+
+
+def run(tmp: Path, kill_at: str | None = None, timeout: float = 300) -> int:
+    exe = Path(sys.executable).with_name("budget-hpo")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env.pop("BUDGET_HPO_KILL_AT", None)
+    if kill_at:
+        env["BUDGET_HPO_KILL_AT"] = kill_at
+    args = ["-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{tmp}/study.db",
+            f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated",
+            "search.budgets=[750k]", f"hydra.sweeper.n_trials={N_TRIALS}",
+            "search.early_stop.enabled=false", "search.heartbeat_interval=1",
+            f"search.grace_period={GRACE}", *SMALL]
+    with open(tmp / "log.txt", "a") as log:
+        proc = subprocess.run([str(exe), *args], cwd=tmp, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, timeout=timeout)
+    return proc.returncode
+
+
+def study(tmp: Path) -> optuna.Study:
+    return optuna.load_study(study_name="budget-hpo-phase1", storage=f"sqlite:///{tmp}/study.db")
+
+
+def assert_complete(tmp: Path) -> None:
+    s = study(tmp)
+    trials = s.get_trials(deepcopy=False)
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    counted = counted_trials(s)
+    assert len(counted) == N_TRIALS and all(t.state == TrialState.COMPLETE for t in counted), [
+        (t.number, t.state.name) for t in trials]
+    forced = [TrialRecord.from_attrs(t.user_attrs).forced_id for t in counted]
+    assert sorted(f for f in forced if f) == ["G1-750k-deep", "G1-750k-shallow"]  # once each
+    for dead in stale_numbers(s):  # every dead worker's config was retried
+        retries = [t for t in trials if TrialRecord.from_attrs(t.user_attrs).retry_of == dead]
+        assert len(retries) == 1 and retries[0].params == config_of(trials[dead])
+    jobs = [p for p in (tmp / "sweep").iterdir() if p.name.isdigit()]
+    assert len({p.name for p in jobs}) == len(jobs)  # no job folder written twice
+
+
+@pytest.mark.parametrize("point", ["after_ask", "after_launch", "after_tell"])
+def test_killed_in_the_loop_then_rerun_completes_the_study(tmp_path, point):
+    assert run(tmp_path, kill_at=point) == -signal.SIGKILL
+    time.sleep(GRACE + 1)  # the dead run's trial goes stale
+    assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    assert_complete(tmp_path)
+    assert (tmp_path / "sweep" / "report" / "summary.md").is_file()
+
+
+def test_killed_between_failing_a_stale_trial_and_enqueueing_its_retry(tmp_path):
+    assert run(tmp_path, kill_at="after_ask") == -signal.SIGKILL  # leaves trial 0 RUNNING
+    time.sleep(GRACE + 1)
+    assert run(tmp_path, kill_at="after_fail_stale") == -signal.SIGKILL
+    s = study(tmp_path)
+    assert stale_numbers(s) == {0}
+    assert not [t for t in s.trials if TrialRecord.from_attrs(t.user_attrs).retry_of == 0]
+    assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    assert_complete(tmp_path)  # the retry was enqueued by the rerun
+
+
+def test_killed_mid_phase2_write_then_rerun_writes_the_files_and_report(tmp_path):
+    assert run(tmp_path, kill_at="mid_phase2_write") == -signal.SIGKILL
+    assert list((tmp_path / "generated" / "search").glob("phase2_*.yaml"))
+    assert not (tmp_path / "sweep" / "report" / "summary.md").exists()
+    time.sleep(GRACE + 1)  # the dead writer's claim expires
+    assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    assert_complete(tmp_path)
+    assert (tmp_path / "sweep" / "report" / "summary.md").is_file()
+    assert len(study(tmp_path).trials) == N_TRIALS  # the rerun trained nothing more
