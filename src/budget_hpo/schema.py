@@ -22,6 +22,7 @@ from budget_hpo.errors import ConfigError
 
 __all__ = [
     "ArchConfig",
+    "BootstrapConfig",
     "BudgetConfig",
     "Config",
     "DataConfig",
@@ -130,10 +131,19 @@ class TrainerConfig:
 
 
 @dataclass
+class BootstrapConfig:
+    """``objective.bootstrap``: the block bootstrap behind every AUC interval."""
+
+    resamples: int = MISSING
+    block: int = MISSING  # consecutive evaluation origins per block
+
+
+@dataclass
 class ObjectiveConfig:
     name: str = MISSING
     direction: str = MISSING
     threshold: float = MISSING
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
 
 
 @dataclass

@@ -67,7 +67,7 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
     assert "| 0.4500 | 0.7500 |" in summary  # baselines
     assert "Parameter importances" in summary and "| regularization.lr |" in summary
     assert f"optuna-dashboard {storage}" in summary
-    for name in ("scaling.png", "history.png"):
+    for name in ("scaling.png", "history.png", "pareto.png"):
         image = mpimg.imread(tmp_path / "out" / name)
         assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
         assert image.std() > 0.01  # not blank
@@ -84,3 +84,28 @@ def test_report_command_names_its_folder_and_the_dashboard(tmp_path):
     assert f"written to {tmp_path / 'r'}/" in proc.stdout
     assert f"optuna-dashboard {storage}" in proc.stdout
     assert (tmp_path / "r" / "summary.md").exists()
+
+
+def test_summary_says_whether_the_best_config_beats_the_baselines(tmp_path):
+    """A crafted study whose best trial's paired intervals are known: it loses to the linear
+    baseline on validation (interval below 0), beats the naive one (above 0), ties on test."""
+    storage = f"sqlite:///{tmp_path}/s.db"
+    study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage,
+                                direction="maximize")
+    fill(study, [("750k", "shallow", 1e-4, 0.60)])
+    gaps = {"val_minus_linear": (-0.08, -0.12, -0.04), "val_minus_naive": (0.05, 0.02, 0.08),
+            "test_minus_linear": (-0.01, -0.05, 0.03), "test_minus_naive": (0.01, -0.02, 0.04)}
+    attrs = {"val_auc_low": 0.66, "val_auc_high": 0.74}
+    for key, (value, low, high) in gaps.items():
+        attrs.update({key: value, f"{key}_low": low, f"{key}_high": high})
+    study.add_trial(create_trial(
+        params={"budget": "2M", "style": "deep", "regularization.lr": 1e-4}, distributions=DISTS,
+        value=0.70, user_attrs={"val_auc": 0.70, "params_exact": PARAMS[("2M", "deep")], **attrs}))
+    write_report(storage, tmp_path / "out")
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "| 2M | deep | 0.7000 | 0.7000 [0.660, 0.740] |" in summary
+    assert ("Best trial 1 on the validation split: loses to the linear baseline (AUC gap -0.0800 "
+            "[-0.120, -0.040]); beats the naive baseline (AUC gap +0.0500 [+0.020, +0.080])."
+            ) in summary
+    assert "Best trial 1 on the test split: ties the linear baseline" in summary
+    assert "ties the naive baseline" in summary

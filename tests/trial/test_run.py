@@ -22,7 +22,17 @@ def test_smoke_trial_scores_and_writes_result_json(compose_cfg, tmp_path):
     assert result.n_val_origins == 10 and result.n_test_origins == 10
     for name in ("naive_val_auc", "linear_val_auc", "naive_test_auc", "linear_test_auc"):
         assert 0.0 <= getattr(result, name) <= 1.0
+    for split in ("val", "test"):  # 95% block-bootstrap intervals around every AUC and gap
+        auc = getattr(result, f"{split}_auc")
+        assert getattr(result, f"{split}_auc_low") <= auc <= getattr(result, f"{split}_auc_high")
+        assert getattr(result, f"{split}_auc_low") < getattr(result, f"{split}_auc_high")
+        for name in ("naive", "linear"):
+            gap = getattr(result, f"{split}_minus_{name}")
+            assert gap == pytest.approx(auc - getattr(result, f"{name}_{split}_auc"))
+            assert getattr(result, f"{split}_minus_{name}_low") <= gap
+            assert gap <= getattr(result, f"{split}_minus_{name}_high")
     written = json.loads((tmp_path / "result.json").read_text())
+    assert written["val_auc_low"] == result.val_auc_low
     assert written["val_auc"] == result.val_auc and written["params_exact"] == result.params_exact
     assert written["train_steps"] == 3
 

@@ -1,4 +1,9 @@
-"""The report's figures: best objective against exact parameters, and objective by trial."""
+"""The report's figures: best objective against exact parameters (with its interval and the
+baselines as bands), objective by trial (with the baselines), and the budget-aware Pareto view.
+
+The bands and error bars are 95% block-bootstrap intervals over the evaluation origins (see
+:mod:`budget_hpo.trial.bootstrap`); they apply when the objective is the validation AUC.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,30 @@ import pandas as pd
 
 from budget_hpo.search.study import early_stop_of
 
-__all__ = ["history_plot", "scaling_plot"]
+__all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
+
+BASELINE_COLORS = {"linear": "tab:green", "naive": "tab:gray"}
 
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame else pd.Series([np.nan] * len(frame), index=frame.index)
+
+
+def _num(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
+    """The naive and linear baselines' AUC as horizontal bands (their 95% intervals) and lines.
+    Every trial of a study scores them on the same origins, so the median is their value."""
+    for name, color in BASELINE_COLORS.items():
+        value, low, high = (pd.to_numeric(_col(frame, f"{name}_{split}_auc{end}")).median()
+                            for end in ("", "_low", "_high"))
+        if pd.isna(value):
+            continue
+        ax.axhline(value, color=color, lw=1.2, ls=":", label=f"{name} baseline {value:.3f}")
+        if not (pd.isna(low) or pd.isna(high)):
+            ax.axhspan(low, high, color=color, alpha=0.12, lw=0)
 
 
 def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
@@ -35,15 +59,24 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     points = []
     for (kind, style, _budget), group in done.groupby(["kind", "style", "budget"]):
         best = group.loc[group["value"].idxmax() if maximize else group["value"].idxmin()]
-        points.append((kind, style, float(best["params_exact"]), float(best["value"])))
+        low, high = _num(best.get("val_auc_low")), _num(best.get("val_auc_high"))
+        err = (best["value"] - low, high - best["value"]) if maximize else (np.nan, np.nan)
+        points.append((kind, style, float(best["params_exact"]), float(best["value"]), err))
     colors = {"shallow": "tab:blue", "deep": "tab:orange"}
     for kind, marker in (("phase 1", "o"), ("phase 2", "*")):
         for style, color in colors.items():
-            xs = [p[2] for p in points if p[0] == kind and p[1] == style]
-            ys = [p[3] for p in points if p[0] == kind and p[1] == style]
-            if xs:
-                ax.scatter(xs, ys, marker=marker, s=90 if marker == "*" else 45, color=color,
-                           label=f"{style}, {kind}", zorder=3)
+            mine = [p for p in points if p[0] == kind and p[1] == style]
+            if not mine:
+                continue
+            xs, ys = [p[2] for p in mine], [p[3] for p in mine]
+            yerr = np.array([p[4] for p in mine], dtype=float).T
+            if np.isfinite(yerr).all():
+                ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=color, elinewidth=1,
+                            capsize=3, alpha=0.8, zorder=2)
+            ax.scatter(xs, ys, marker=marker, s=90 if marker == "*" else 45, color=color,
+                       label=f"{style}, {kind}", zorder=3)
+    if maximize:
+        baseline_bands(ax, done)
     trend = [(p[2], p[3]) for p in points if p[0] == "phase 1"]
     if len({x for x, _ in trend}) >= 2:
         lx = np.log10([x for x, _ in trend])
@@ -54,7 +87,7 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("best validation objective")
-    ax.set_title("Best objective by budget and style")
+    ax.set_title("Best objective by budget and style (bars, bands: 95% intervals)")
     ax.grid(True, which="both", alpha=0.3)
     if points:
         ax.legend(fontsize=8)
@@ -84,6 +117,8 @@ def history_plot(studies: Sequence[Any], frame: pd.DataFrame, path: Path) -> Non
             running = best.cummax() if study.direction.name == "MAXIMIZE" else best.cummin()
             ax.step(sub.sort_values("number")["number"], running, where="post", color="k",
                     lw=1, label="best so far")
+        if study.direction.name == "MAXIMIZE":
+            baseline_bands(ax, sub)
         stop = early_stop_of(study)
         if stop is not None:
             ax.axvline(stop.n_trials - 0.5, color="tab:green", ls="--",
@@ -94,6 +129,54 @@ def history_plot(studies: Sequence[Any], frame: pd.DataFrame, path: Path) -> Non
         ax.set_ylabel("objective")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _front(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Indices of the Pareto front: no other point is cheaper (x) and at least as good (y)."""
+    order = np.lexsort((-ys, xs))
+    front, best = [], -np.inf
+    for i in order:
+        if ys[i] > best:
+            front.append(i)
+            best = ys[i]
+    return np.array(front, dtype=int)
+
+
+def pareto_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
+    """Validation objective of every COMPLETE trial against its exact parameters and its
+    training time, by budget, with the Pareto front (cheaper and better) marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = frame[frame["state"] == "COMPLETE"].dropna(subset=["params_exact", "value"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110, sharey=True)
+    sign = 1.0 if maximize else -1.0
+    budgets = _col(done, "params_budget").fillna(_col(done, "budget")).astype(str)
+    for ax, (key, label) in zip(axes, (("params_exact", "exact parameter count"),
+                                       ("train_time_s", "training time per trial (s)")),
+                                strict=True):
+        sub = done.dropna(subset=[key])
+        for budget in sorted(set(budgets[sub.index])):
+            rows = sub[budgets[sub.index] == budget]
+            ax.scatter(rows[key], rows["value"], s=18, alpha=0.7, label=budget)
+        if len(sub):
+            xs, ys = sub[key].to_numpy(float), sub["value"].to_numpy(float)
+            idx = _front(xs, sign * ys)
+            ax.step(xs[idx], ys[idx], where="post", color="k", lw=1.2, label="Pareto front")
+            ax.scatter(xs[idx], ys[idx], s=40, facecolors="none", edgecolors="k", zorder=3)
+        if maximize:
+            baseline_bands(ax, done)
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("validation objective")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Budget-aware Pareto view: cheaper and better is up and left")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -39,6 +39,30 @@ class TrialResult:
     naive_test_auc: float
     linear_val_auc: float
     linear_test_auc: float
+    val_auc_low: float
+    val_auc_high: float
+    test_auc_low: float
+    test_auc_high: float
+    naive_val_auc_low: float
+    naive_val_auc_high: float
+    linear_val_auc_low: float
+    linear_val_auc_high: float
+    naive_test_auc_low: float
+    naive_test_auc_high: float
+    linear_test_auc_low: float
+    linear_test_auc_high: float
+    val_minus_naive: float
+    val_minus_naive_low: float
+    val_minus_naive_high: float
+    val_minus_linear: float
+    val_minus_linear_low: float
+    val_minus_linear_high: float
+    test_minus_naive: float
+    test_minus_naive_low: float
+    test_minus_naive_high: float
+    test_minus_linear: float
+    test_minus_linear_low: float
+    test_minus_linear_high: float
     val_mae: float
     test_mae: float
     n_val_origins: int
@@ -54,7 +78,8 @@ class TrialResult:
         return (
             f"{self.budget}/{self.style} {self.model} d_model={self.d_model} "
             f"n_layers={self.n_layers} n_heads={self.n_heads} params={self.params_exact:,} "
-            f"val_auc={self.val_auc:.4f} test_auc={self.test_auc:.4f} "
+            f"val_auc={self.val_auc:.4f} [{self.val_auc_low:.3f}, {self.val_auc_high:.3f}] "
+            f"test_auc={self.test_auc:.4f} [{self.test_auc_low:.3f}, {self.test_auc_high:.3f}] "
             f"(naive {self.naive_val_auc:.3f}/{self.naive_test_auc:.3f}, "
             f"linear {self.linear_val_auc:.3f}/{self.linear_test_auc:.3f}) "
             f"{self.objective}={self.objective_value:.4f} wall={self.wall_time_s:.1f}s"

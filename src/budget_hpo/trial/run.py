@@ -163,6 +163,17 @@ def _as_trial_failure(err: Exception, cfg: Config) -> Exception:
     return err
 
 
+def _intervals(split: str, metrics: SplitMetrics) -> dict[str, float]:
+    """A split's intervals as flat result fields (``val_auc_low``, ``val_minus_naive_high``...)."""
+    out = {f"{split}_auc_low": metrics.auc_ci.low, f"{split}_auc_high": metrics.auc_ci.high}
+    for name, ci in (("naive", metrics.naive_ci), ("linear", metrics.linear_ci)):
+        out.update({f"{name}_{split}_auc_low": ci.low, f"{name}_{split}_auc_high": ci.high})
+    for name, gap in (("naive", metrics.minus_naive), ("linear", metrics.minus_linear)):
+        key = f"{split}_minus_{name}"
+        out.update({key: gap.value, f"{key}_low": gap.low, f"{key}_high": gap.high})
+    return out
+
+
 def _assemble(
     cfg: Config, arch: Architecture, panel: Panel, splits: Splits, fit: Fit,
     metrics: dict[str, SplitMetrics], start: float,
@@ -182,6 +193,7 @@ def _assemble(
         val_auc=val.auc, test_auc=test.auc,
         naive_val_auc=val.naive_auc, naive_test_auc=test.naive_auc,
         linear_val_auc=val.linear_auc, linear_test_auc=test.linear_auc,
+        **_intervals("val", val), **_intervals("test", test),
         val_mae=val.mae, test_mae=test.mae,
         n_val_origins=len(splits.val_origins), n_test_origins=len(splits.test_origins),
         final_train_loss=fit.losses[-1] if fit.losses else float("nan"),

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from budget_hpo.schema import Config
+from budget_hpo.trial.bootstrap import Interval, bootstrap_aucs, interval
 from budget_hpo.trial.data import Panel
 from budget_hpo.trial.evaluation import (
     Splits,
@@ -37,12 +38,18 @@ class Fit:
 
 @dataclass(frozen=True)
 class SplitMetrics:
-    """One split's scores: the model's AUC and MAE, and the baselines' AUC on the same origins."""
+    """One split's scores: the model's AUC and MAE, the baselines' AUC on the same origins, and
+    95% block-bootstrap intervals of the AUC and of its paired gaps to the baselines."""
 
     auc: float
     naive_auc: float
     linear_auc: float
     mae: float
+    auc_ci: Interval
+    naive_ci: Interval
+    linear_ci: Interval
+    minus_naive: Interval  # model AUC - naive AUC, paired on the same resamples
+    minus_linear: Interval
 
 
 def score_forecasts(
@@ -52,17 +59,26 @@ def score_forecasts(
     values, horizon = panel.values[: splits.length], cfg.data.horizon
     threshold = cfg.objective.threshold
 
+    boot = cfg.objective.bootstrap
+
     def split_metrics(origins: np.ndarray) -> SplitMetrics:
         rows = [fit.row_of[int(c)] for c in origins]
         realised = horizon_change(values, origins, horizon)
         targets = fit.cv[fit.cv["cutoff"].isin(origins)]
+        scores = {"model": fit.scores[rows], "naive": naive_scores(values, origins, horizon),
+                  "linear": linear_scores(values, splits, horizon, origins)}
+        auc = {k: direction_auc(realised, v, threshold) for k, v in scores.items()}
+        samples = bootstrap_aucs(realised, scores, threshold, resamples=boot.resamples,
+                                 block=boot.block, seed=cfg.seed)
         return SplitMetrics(
-            auc=direction_auc(realised, fit.scores[rows], threshold),
-            naive_auc=direction_auc(realised, naive_scores(values, origins, horizon), threshold),
-            linear_auc=direction_auc(
-                realised, linear_scores(values, splits, horizon, origins), threshold
-            ),
+            auc=auc["model"], naive_auc=auc["naive"], linear_auc=auc["linear"],
             mae=float(np.mean(np.abs(targets[fit.column].to_numpy() - targets["y"].to_numpy()))),
+            auc_ci=interval(auc["model"], samples["model"]),
+            naive_ci=interval(auc["naive"], samples["naive"]),
+            linear_ci=interval(auc["linear"], samples["linear"]),
+            minus_naive=interval(auc["model"] - auc["naive"], samples["model"] - samples["naive"]),
+            minus_linear=interval(auc["model"] - auc["linear"],
+                                  samples["model"] - samples["linear"]),
         )
 
     return {"val": split_metrics(splits.val_origins), "test": split_metrics(splits.test_origins)}

@@ -55,6 +55,8 @@ def check_config(cfg: Config) -> Architecture:
     if trainer.accelerator not in ACCELERATORS:
         raise ConfigError("trainer.accelerator", trainer.accelerator, " | ".join(ACCELERATORS))
 
+    at_least("objective.bootstrap.resamples", cfg.objective.bootstrap.resamples, 1)
+    at_least("objective.bootstrap.block", cfg.objective.bootstrap.block, 1)
     objective = cfg.objective
     if objective.name not in OBJECTIVES:
         raise ConfigError("objective", objective.name, " | ".join(OBJECTIVES))

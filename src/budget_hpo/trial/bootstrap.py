@@ -1,0 +1,107 @@
+"""Block-bootstrap intervals for direction AUCs over evaluation origins.
+
+Neighbouring origins share most of their input window and the same market moves, so (series,
+origin) pairs are far from independent: an i.i.d. bootstrap over pairs understates the noise.
+The moving-block bootstrap resamples whole runs of ``block`` consecutive origins (every series of
+an origin together) and recomputes the AUC on each resample; the interval is the percentile one.
+A paired difference (model minus baseline) uses the same resamples for both, so it keeps their
+correlation.
+
+The AUC of a resample is a weighted Mann-Whitney statistic over the original elements (an
+origin drawn k times weighs k). One sort of the scores gives the pair counts between every two
+origins, after which each resample costs a quadratic form in its origin counts: 1,000 resamples
+of a 200-origin, 32-series split take a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Interval", "block_indices", "bootstrap_aucs", "interval"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate and its 95% percentile interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+def block_indices(n_origins: int, block: int, resamples: int, seed: int) -> np.ndarray:
+    """Origin counts of each resample, ``[resamples, n_origins]``: how often each origin is drawn
+    by a moving-block bootstrap (blocks of ``block`` consecutive origins, truncated to length).
+    The block is capped at a quarter of the origins, so that resamples can differ."""
+    rng = np.random.default_rng(seed)
+    block = max(1, min(block, n_origins // 4))
+    n_blocks = -(-n_origins // block)
+    starts = rng.integers(0, n_origins - block + 1, size=(resamples, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)).reshape(resamples, -1)[:, :n_origins]
+    counts = np.zeros((resamples, n_origins))
+    np.add.at(counts, (np.arange(resamples)[:, None], idx), 1.0)
+    return counts
+
+
+def _pair_counts(labels: np.ndarray, scores: np.ndarray, origins: np.ndarray, n_origins: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``A[p, q]``: pairs (positive in origin p, negative in origin q) the score ranks right (a
+    tie counts one half); and the positives and negatives per origin. With origin weights ``c``
+    the weighted AUC is ``c·A·c / ((c·pos)(c·neg))``: one sort serves every resample."""
+    order = np.argsort(scores, kind="mergesort")
+    s, y, o = scores[order], labels[order], origins[order]
+    neg_onehot = np.zeros((s.size, n_origins))
+    neg_onehot[np.flatnonzero(~y), o[~y]] = 1.0
+    new_group = np.r_[True, s[1:] != s[:-1]]
+    starts, group = np.flatnonzero(new_group), np.cumsum(new_group) - 1
+    below = np.cumsum(neg_onehot, axis=0) - neg_onehot  # negatives strictly before, per origin
+    credit = below[starts][group] + 0.5 * np.add.reduceat(neg_onehot, starts, axis=0)[group]
+    pairs = np.zeros((n_origins, n_origins))
+    np.add.at(pairs, o[y], credit[y])
+    return (pairs, np.bincount(o[y], minlength=n_origins).astype(float),
+            np.bincount(o[~y], minlength=n_origins).astype(float))
+
+
+def bootstrap_aucs(
+    realised: np.ndarray,
+    scores: Mapping[str, np.ndarray],
+    threshold: float,
+    *,
+    resamples: int,
+    block: int,
+    seed: int,
+) -> dict[str, np.ndarray]:
+    """Each scorer's AUC on every block-bootstrap resample of the origins.
+
+    Args:
+        realised: realised changes ``[origins, series]``; the label is ``realised > threshold``.
+        scores: name -> forecast of the change ``[origins, series]`` (model and baselines).
+
+    Returns:
+        name -> ``[resamples]`` AUCs (NaN for a resample that drew a single class).
+    """
+    realised = np.asarray(realised)
+    n_origins, n_series = realised.shape
+    labels = (realised > threshold).reshape(-1)
+    origins = np.repeat(np.arange(n_origins), n_series)
+    counts = block_indices(n_origins, block, resamples, seed)  # [resamples, origins]
+    out = {}
+    for name, score in scores.items():
+        pairs, pos, neg = _pair_counts(labels, np.asarray(score, float).reshape(-1), origins,
+                                       n_origins)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = np.einsum("bi,ij,bj->b", counts, pairs, counts) / (
+                (counts @ pos) * (counts @ neg))
+    return out
+
+
+def interval(value: float, samples: np.ndarray) -> Interval:
+    """``value`` with the 2.5% and 97.5% percentiles of its bootstrap ``samples``."""
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0:
+        return Interval(value, float("nan"), float("nan"))
+    low, high = np.percentile(finite, [2.5, 97.5])
+    return Interval(float(value), float(low), float(high))
