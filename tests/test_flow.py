@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import json
+
 import optuna
 import pandas as pd
 import pytest
+import yaml
 
-from tests.helpers import SMALL, run_cli
+from budget_hpo.trial.synthetic import synthetic_panel
+from tests.helpers import compose, run_cli
 
 pytestmark = pytest.mark.slow
 
 
 def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
+    """Phase 1 on the user's CSV with non-default training and lookback; phase 2 must measure
+    the same experiment (same file, steps, lookback), only the phase-2 dimensions changing."""
     storage = f"sqlite:///{tmp_path}/study.db"
     conf = tmp_path / "generated"
+    data = tmp_path / "prices.csv"
+    synthetic_panel(compose(["data.generator.n_series=6", "data.generator.length=500"]
+                            ).data.generator).to_csv(data, index=False)
+    experiment = ["data=csv", f"data.path={data}", "data.val_size=60", "data.test_size=60",
+                  "trainer.max_steps=4", "trainer.eval_step=6", "model.input_size=32"]
     phase1 = ["-m", "search=phase1", "search.budgets=[750k,2M]", "hydra.sweeper.n_trials=12",
               f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/p1",
-              f"search.phase2.config_dir={conf}", "search.forced=false", *SMALL]
+              f"search.phase2.config_dir={conf}", "search.forced=false", *experiment]
     proc = run_cli("budget-hpo", phase1, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    files = sorted(p.name for p in (conf / "search").iterdir())
+    files = sorted(p.name for p in (conf / "search" / "budget-hpo-phase1").iterdir())
     assert len(files) == 2 and all(f.startswith("phase2_") and f.endswith(".yaml") for f in files)
     report = tmp_path / "p1" / "report"
     trials = pd.read_csv(report / "trials.csv")
@@ -27,20 +38,29 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert "budget-hpo-phase1" in (report / "summary.md").read_text()
 
     # the on-demand command regenerates byte-identical files
-    before = {f: (conf / "search" / f).read_bytes() for f in files}
+    folder = conf / "search" / "budget-hpo-phase1"
+    before = {f: (folder / f).read_bytes() for f in files}
     again = run_cli("budget-hpo-phase2", [f"hydra.sweeper.storage={storage}",
-                                          f"search.phase2.config_dir={conf}"], cwd=tmp_path)
+                                          f"search.phase2.config_dir={conf}", *experiment],
+                    cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("unchanged:") == 2
-    assert {f: (conf / "search" / f).read_bytes() for f in files} == before
+    assert {f: (folder / f).read_bytes() for f in files} == before
 
     budget = files[0].removeprefix("phase2_").removesuffix(".yaml")
-    phase2 = ["-m", "--config-dir", str(conf), f"search=phase2_{budget}",
-              "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/p2", *SMALL]
+    phase2 = ["-m", "--config-dir", str(conf), f"search=budget-hpo-phase1/phase2_{budget}",
+              "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/p2"]  # nothing else
     proc = run_cli("budget-hpo", phase2, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    study = optuna.load_study(study_name=f"budget-hpo-phase2_{budget}", storage=storage)
-    assert len(study.trials) == 3
+    study = optuna.load_study(study_name=f"budget-hpo-phase1-phase2_{budget}", storage=storage)
+    assert len(study.trials) == 3 and study.user_attrs["parent_study"] == "budget-hpo-phase1"
+    for job in (tmp_path / "p2").glob("[0-9]*"):  # the same file, steps and lookback
+        if not (job / "result.json").is_file():
+            continue
+        result = json.loads((job / "result.json").read_text())
+        assert (result["n_series"], result["train_steps"]) == (6, 4)
+        job_cfg = yaml.safe_load((job / ".hydra" / "config.yaml").read_text())
+        assert job_cfg["data"]["path"] == str(data) and job_cfg["model"]["input_size"] == 32
     for trial in study.trials:
         assert trial.params["budget"] == budget
         assert set(trial.params) == {"budget", "model.n_heads", "regularization.lr",
@@ -55,6 +75,9 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert out.returncode == 0, out.stderr
     summary = (tmp_path / "rep" / "summary.md").read_text()
     assert "Phase 2 beside phase 1" in summary and f"| {budget} |" in summary
+    (row,) = [line for line in summary.split("Phase 2 beside phase 1")[1].splitlines()
+              if line.startswith(f"| {budget} |")]
+    assert row.split("|")[2].strip() != "–"  # linked to its phase 1 through the recorded parent
 
 
 def test_readme_main_job_runs_the_whole_flow_at_demo_scale(tmp_path):
@@ -67,5 +90,6 @@ def test_readme_main_job_runs_the_whole_flow_at_demo_scale(tmp_path):
     assert len(forced) == 11 and forced[0] == "G1-750k-shallow"
     assert len(study.trials) > 11  # TPE trials followed the forced ones
     assert "early_stop" in study.user_attrs and len(study.trials) < 30  # converged before n_trials
-    assert len(list((tmp_path / "multirun" / "demo_conf" / "search").glob("phase2_*.yaml"))) == 2
+    assert len(list((tmp_path / "multirun" / "demo_conf" / "search" / "budget-hpo-demo").glob(
+        "phase2_*.yaml"))) == 2
     assert (tmp_path / "demo" / "report" / "summary.md").exists()

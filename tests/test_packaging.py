@@ -126,5 +126,5 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
                "hydra.sweeper.n_trials=2", "hydra.sweep.dir=demo")
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert (work / "demo" / "report" / "summary.md").is_file()
-    generated = list((work / "multirun" / "demo_conf" / "search").glob("phase2_*.yaml"))
+    generated = list((work / "multirun" / "demo_conf" / "search").rglob("phase2_*.yaml"))
     assert generated and not list(venv.rglob("phase2_*.yaml"))  # never into site-packages

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-__all__ = ["EarlyStopRecord", "PhaseEndRecord", "SpaceRecord", "TrialRecord"]
+__all__ = ["EarlyStopRecord", "LineageRecord", "PhaseEndRecord", "SpaceRecord", "TrialRecord"]
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,20 @@ class PhaseEndRecord:
     def from_study_attrs(cls, attrs: Mapping[str, Any]) -> PhaseEndRecord | None:
         raw = attrs.get(cls.KEY)
         return cls(**raw) if raw else None
+
+
+@dataclass(frozen=True)
+class LineageRecord:
+    """A phase-2 study's parent: the phase-1 study whose experiment it continues."""
+
+    parent: str
+
+    KEY = "parent_study"
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: self.parent}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> LineageRecord | None:
+        raw = attrs.get(cls.KEY)
+        return cls(str(raw)) if raw else None

@@ -196,6 +196,7 @@ class SearchConfig:
     max_retries: int = MISSING
     phase2: Phase2Config = field(default_factory=Phase2Config)
     trial: int | None = MISSING
+    parent: str | None = MISSING  # phase 2: the phase-1 study it continues
 
 
 @dataclass

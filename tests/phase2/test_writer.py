@@ -10,11 +10,15 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from budget_hpo.configs import compose_config
+from budget_hpo.phase2.experiment import experiment_of
 from budget_hpo.phase2.spec import phase2_specs, render_phase2
 from budget_hpo.phase2.writer import write_phase2_files
 from tests.helpers import compose
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+EXPERIMENT = experiment_of(compose_config(["search=phase1"], return_hydra_config=True))
 
 
 def settings(*overrides: str, search: str = "phase1"):
@@ -50,7 +54,7 @@ ROWS = [("750k", "shallow", 0.5, 0.61), ("2M", "deep", 0.3, 0.70), ("20M", "deep
 
 def test_top_budgets_get_their_best_style_and_dropout(tmp_path):
     study, storage = make_study(tmp_path, ROWS)
-    specs = phase2_specs(study, storage, settings())
+    specs = phase2_specs(study, storage, settings(), EXPERIMENT)
     assert [s.budget for s in specs] == ["20M", "2M"]
     top = specs[0]
     assert (top.style, top.dropout, top.best_trial, top.d_model) == ("deep", 0.2, 2, 200)
@@ -59,27 +63,30 @@ def test_top_budgets_get_their_best_style_and_dropout(tmp_path):
     assert "16] dropped: they do not divide d_model=200" in text
     assert "model.n_heads: choice(1, 2, 4, 8)" in text
     assert "break ties by the mean of each budget's best three" in text
-    assert "budget-hpo -m search=phase2_20M" in text and "study_name: budget-hpo-phase2_20M" in text
+    assert "budget-hpo -m search=budget-hpo-phase1/phase2_20M" in text
+    assert "study_name: budget-hpo-phase1-phase2_20M" in text  # namespaced by its phase 1
+    assert "parent: budget-hpo-phase1" in text
     assert "20M: 0.7200 (trial 2" in text and "style=deep, dropout=0.2" in text
 
 
 def test_same_study_gives_byte_identical_files_and_reruns_leave_them_alone(tmp_path):
     study, storage = make_study(tmp_path, ROWS)
     folder = tmp_path / "conf" / "search"
-    first = write_phase2_files(study, storage, settings(), folder)
+    first = write_phase2_files(study, storage, settings(), EXPERIMENT, folder)
     assert [o.status for o in first] == ["written", "written"]
     texts = {o.path.name: o.path.read_bytes() for o in first}
-    again = write_phase2_files(study, storage, settings(), folder)
+    again = write_phase2_files(study, storage, settings(), EXPERIMENT, folder)
     assert [o.status for o in again] == ["unchanged", "unchanged"]
     assert {o.path.name: o.path.read_bytes() for o in again} == texts
-    assert sorted(p.name for p in folder.iterdir()) == ["phase2_20M.yaml", "phase2_2M.yaml"]
+    assert sorted(p.name for p in (folder / "budget-hpo-phase1").iterdir()) == [
+        "phase2_20M.yaml", "phase2_2M.yaml"]
 
 
 def test_hand_edited_file_is_kept_and_the_new_one_written_beside(tmp_path, caplog):
     study, storage = make_study(tmp_path, ROWS)
     folder = tmp_path / "search"
-    write_phase2_files(study, storage, settings(), folder)
-    edited = folder / "phase2_20M.yaml"
+    write_phase2_files(study, storage, settings(), EXPERIMENT, folder)
+    edited = folder / "budget-hpo-phase1" / "phase2_20M.yaml"
     text = edited.read_text().replace("n_trials: 25", "n_trials: 40")
     edited.write_text(text)
     study.add_trial(create_trial(params={"budget": "20M", "style": "shallow",
@@ -87,27 +94,27 @@ def test_hand_edited_file_is_kept_and_the_new_one_written_beside(tmp_path, caplo
                                  distributions=DISTS, value=0.80,
                                  user_attrs={"d_model": 768}))
     with caplog.at_level(logging.WARNING):
-        outcomes = write_phase2_files(study, storage, settings(), folder)
+        outcomes = write_phase2_files(study, storage, settings(), EXPERIMENT, folder)
     assert edited.read_text() == text  # the hand edit survives
-    beside = folder / "phase2_20M.yaml.new"
+    beside = folder / "budget-hpo-phase1" / "phase2_20M.yaml.new"
     assert [o.status for o in outcomes][0] == "beside" and beside.exists()
     assert "style: shallow" not in text and "override /style: shallow" in beside.read_text()
     assert "edited by hand" in caplog.text
-    forced = write_phase2_files(study, storage, settings("search.phase2.overwrite=true"), folder)
+    forced = write_phase2_files(study, storage, settings("search.phase2.overwrite=true"), EXPERIMENT, folder)
     assert forced[0].status == "written" and "override /style: shallow" in edited.read_text()
 
 
 def test_minimising_study_picks_the_lowest(tmp_path):
     rows = [("750k", "shallow", 0.5, 0.9), ("2M", "deep", 0.3, 0.4), ("20M", "deep", 0.2, 0.5)]
     study, storage = make_study(tmp_path, rows, direction="minimize")
-    specs = phase2_specs(study, storage, settings("search.phase2.top_budgets=1"))
+    specs = phase2_specs(study, storage, settings("search.phase2.top_budgets=1"), EXPERIMENT)
     assert [s.budget for s in specs] == ["2M"] and "direction: minimize" in render_phase2(specs[0])
 
 
 def test_generated_file_composes_through_the_search_path(tmp_path):
     study, storage = make_study(tmp_path, ROWS)
-    write_phase2_files(study, storage, settings(), tmp_path / "extra" / "search")
-    cfg = compose_config(["--config-dir", str(tmp_path / "extra"), "search=phase2_20M"],
+    write_phase2_files(study, storage, settings(), EXPERIMENT, tmp_path / "extra" / "search")
+    cfg = compose_config(["--config-dir", str(tmp_path / "extra"), "search=budget-hpo-phase1/phase2_20M"],
                          return_hydra_config=True)
     assert (cfg.budget.name, cfg.style.name, cfg.regularization.dropout) == ("20M", "deep", 0.2)
     assert cfg.search.name == "phase2_20M" and cfg.search.forced is False
@@ -121,7 +128,7 @@ def test_generated_file_composes_through_the_search_path(tmp_path):
 def test_empty_study_is_named(tmp_path):
     study, storage = make_study(tmp_path, [("2M", "deep", 0.3, None)])
     with pytest.raises(Exception, match="at least one COMPLETE trial"):
-        phase2_specs(study, storage, settings())
+        phase2_specs(study, storage, settings(), EXPERIMENT)
 
 
 NARROW = """# @package _global_
@@ -141,7 +148,7 @@ def test_the_phase2_space_is_yaml_a_changed_range_changes_the_file(tmp_path):
     (tmp_path / "mine" / "search").mkdir(parents=True)
     (tmp_path / "mine" / "search" / "narrow.yaml").write_text(NARROW)
     narrow = settings(f"hydra.searchpath=[file://{tmp_path / 'mine'}]", search="narrow")
-    (top,) = [s for s in phase2_specs(study, storage, narrow) if s.budget == "20M"]
+    (top,) = [s for s in phase2_specs(study, storage, narrow, EXPERIMENT) if s.budget == "20M"]
     text = render_phase2(top)
     assert "regularization.lr: tag(log, interval(1e-4, 5e-4))" in text
     assert "regularization.dropout: interval(0.2, 0.4)" in text
@@ -150,7 +157,7 @@ def test_the_phase2_space_is_yaml_a_changed_range_changes_the_file(tmp_path):
     assert "interval(5e-6, 2e-3)" not in text
     # one entry overridden on the command line (a dict merge: the others stay)
     cli = settings("search.phase2.params={regularization.weight_decay:'interval(0.06, 0.07)'}")
-    text = render_phase2(phase2_specs(study, storage, cli)[0])
+    text = render_phase2(phase2_specs(study, storage, cli, EXPERIMENT)[0])
     assert "regularization.weight_decay: interval(0.06, 0.07)" in text
     assert "regularization.lr: tag(log, interval(5e-6, 2e-3))" in text
 
@@ -158,8 +165,39 @@ def test_the_phase2_space_is_yaml_a_changed_range_changes_the_file(tmp_path):
 def test_phase2_files_default_to_the_users_config_dir(tmp_path, monkeypatch):
     study, storage = make_study(tmp_path, ROWS)
     monkeypatch.chdir(tmp_path)
-    outcomes = write_phase2_files(study, storage, settings())
-    assert {o.path.parent for o in outcomes} == {tmp_path / "conf" / "search"}
+    outcomes = write_phase2_files(study, storage, settings(), EXPERIMENT)
+    assert {o.path.parent for o in outcomes} == {tmp_path / "conf" / "search" / "budget-hpo-phase1"}
     monkeypatch.setenv("BUDGET_HPO_CONFIG_DIR", str(tmp_path / "mine"))
-    outcomes = write_phase2_files(study, storage, settings())
-    assert {o.path.parent for o in outcomes} == {tmp_path / "mine" / "search"}
+    outcomes = write_phase2_files(study, storage, settings(), EXPERIMENT)
+    assert {o.path.parent for o in outcomes} == {tmp_path / "mine" / "search" / "budget-hpo-phase1"}
+
+
+def test_two_phase1_studies_never_share_a_phase2_file_or_study(tmp_path):
+    first, storage = make_study(tmp_path, ROWS)
+    second = optuna.create_study(study_name="budget-hpo-other", storage=storage,
+                                 direction="maximize")
+    for trial in first.trials:
+        second.add_trial(trial)
+    folder = tmp_path / "search"
+    a = write_phase2_files(first, storage, settings(), EXPERIMENT, folder)
+    b = write_phase2_files(second, storage, settings(), EXPERIMENT, folder)
+    assert not {o.path for o in a} & {o.path for o in b}
+    texts = [o.path.read_text() for o in (*a, *b)]
+    names = {line.split(": ")[1] for text in texts for line in text.splitlines()
+             if line.strip().startswith("study_name:")}
+    assert names == {"budget-hpo-phase1-phase2_20M", "budget-hpo-phase1-phase2_2M",
+                     "budget-hpo-other-phase2_20M", "budget-hpo-other-phase2_2M"}
+
+
+def test_a_phase2_file_composes_phase1s_experiment(tmp_path):
+    phase1 = ["search=phase1", "data=csv", "data.path=/data/prices.csv", "data.val_size=80",
+              "trainer.max_steps=7", "model.input_size=32", "objective.threshold=0.001", "seed=5"]
+    raw = compose_config(phase1, return_hydra_config=True)
+    study, storage = make_study(tmp_path, ROWS)
+    write_phase2_files(study, storage, settings(), experiment_of(raw), tmp_path / "extra" / "search")
+    cfg = compose_config(["--config-dir", str(tmp_path / "extra"),
+                          "search=budget-hpo-phase1/phase2_20M"], return_hydra_config=True)
+    for group in ("data", "trainer", "model", "objective"):
+        assert cfg[group] == raw[group], group
+    assert cfg.seed == 5 and cfg.hydra.runtime.choices.data == "csv"
+    assert cfg.search.parent == "budget-hpo-phase1"

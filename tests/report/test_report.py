@@ -8,7 +8,7 @@ import pandas as pd
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.records import EarlyStopRecord
+from budget_hpo.records import EarlyStopRecord, LineageRecord
 from budget_hpo.report import write_report
 from tests.helpers import run_cli
 
@@ -44,7 +44,10 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
                            patience=5, top_values=(0.66, 0.65, 0.63))
     for key, value in stop.to_attrs().items():
         p1.set_user_attr(key, value)
-    p2 = optuna.create_study(study_name="budget-hpo-phase2_2M", storage=storage, direction="maximize")
+    p2 = optuna.create_study(study_name="budget-hpo-phase1-phase2_2M", storage=storage,
+                             direction="maximize")
+    for key, value in LineageRecord("budget-hpo-phase1").to_attrs().items():
+        p2.set_user_attr(key, value)  # linked by its recorded parent, not by its name
     fill(p2, [("2M", "shallow", 2e-4, 0.68), ("2M", "shallow", 1e-3, 0.64)])
     running = p1.ask()  # a trial still running: the report works on a live study
     report = write_report(storage, tmp_path / "out")
@@ -55,7 +58,8 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
                    "val_auc", "test_auc", "params_exact"):
         assert column in trials.columns, column
     assert set(trials["state"]) == {"COMPLETE", "FAIL", "RUNNING"}
-    assert (trials["study"] == "budget-hpo-phase2_2M").sum() == 2
+    assert (trials["study"] == "budget-hpo-phase1-phase2_2M").sum() == 2
+    assert set(trials[trials["study"] == "budget-hpo-phase1-phase2_2M"]["phase"]) == {"phase2"}
 
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "| 2M | shallow | 0.6600 | 0.6600 | 0.6500 | 2 |" in summary

@@ -87,7 +87,7 @@ def test_killed_between_failing_a_stale_trial_and_enqueueing_its_retry(tmp_path)
 
 def test_killed_mid_phase2_write_then_rerun_writes_the_files_and_report(tmp_path):
     assert run(tmp_path, kill_at="mid_phase2_write") == -signal.SIGKILL
-    assert list((tmp_path / "generated" / "search").glob("phase2_*.yaml"))
+    assert list((tmp_path / "generated" / "search").rglob("phase2_*.yaml"))
     assert not (tmp_path / "sweep" / "report" / "summary.md").exists()
     time.sleep(GRACE + 1)  # the dead writer's claim expires
     assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 
-import optuna
 import pytest
 
 from tests.helpers import SMALL, run_cli
@@ -41,11 +40,6 @@ def test_a_storage_password_reaches_no_file_and_no_output(tmp_path, secret_url):
     url, password = secret_url
     env = {"BUDGET_HPO_STORAGE": url}
     name = f"secret-{uuid.uuid4().hex[:8]}"
-    for stale in ("budget-hpo-phase2_750k",):  # a phase-2 study left by an earlier run
-        try:
-            optuna.delete_study(study_name=stale, storage=url)
-        except KeyError:
-            pass
     outputs = []
     phase1 = run_cli("budget-hpo", ["-m", "search=phase1", f"hydra.sweeper.study_name={name}",
                                     "search.budgets=[750k]", "hydra.sweeper.n_trials=2",
@@ -54,10 +48,10 @@ def test_a_storage_password_reaches_no_file_and_no_output(tmp_path, secret_url):
                      cwd=tmp_path, timeout=600, env=env)
     outputs.append(phase1)
     assert phase1.returncode == 0, phase1.stderr[-3000:]
-    (generated,) = (tmp_path / "generated" / "search").glob("phase2_*.yaml")
+    (generated,) = (tmp_path / "generated" / "search" / name).glob("phase2_*.yaml")
     assert "${oc.env:BUDGET_HPO_STORAGE}" in generated.read_text()
     phase2 = run_cli("budget-hpo", ["-m", "--config-dir", str(tmp_path / "generated"),
-                                    f"search={generated.stem}", "hydra.sweeper.n_trials=1",
+                                    f"search={name}/{generated.stem}", "hydra.sweeper.n_trials=1",
                                     f"hydra.sweep.dir={tmp_path}/p2", *SMALL],
                      cwd=tmp_path, timeout=600, env=env)
     outputs.append(phase2)

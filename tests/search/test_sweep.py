@@ -67,7 +67,8 @@ def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
     assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.name.isdigit()) == sorted(
         str(i) for i in range(11))
     assert (tmp_path / "sweep" / "report" / "summary.md").exists()
-    assert len(list((tmp_path / "generated" / "search").glob("phase2_*.yaml"))) == 1  # one budget
+    generated = list((tmp_path / "generated" / "search" / "budget-hpo-phase1").glob("phase2_*.yaml"))
+    assert len(generated) == 1  # one budget, namespaced by the phase-1 study
 
 
 def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):

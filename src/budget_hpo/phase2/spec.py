@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.phase2.experiment import Experiment
 from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
@@ -78,13 +79,27 @@ class Phase2Spec:
     as_of: str
     settings: Phase2Config
     space: tuple[tuple[str, str], ...]  # the phase-2 params, n_heads trimmed to divisors
+    experiment: Experiment  # phase 1's data, training, model and scoring
 
     @property
     def name(self) -> str:
+        """The file's stem: ``phase2_<budget>``."""
         return f"phase2_{self.budget}"
 
+    @property
+    def option(self) -> str:
+        """The ``search`` option that runs it: ``<phase-1 study>/phase2_<budget>``."""
+        return f"{self.source_study}/{self.name}"
 
-def phase2_specs(study: Any, storage: str, settings: Phase2Config) -> list[Phase2Spec]:
+    @property
+    def study_name(self) -> str:
+        """Its own study, namespaced by the phase-1 study: ``<phase-1 study>-phase2_<budget>``."""
+        return f"{self.source_study}-{self.name}"
+
+
+def phase2_specs(
+    study: Any, storage: str, settings: Phase2Config, experiment: Experiment
+) -> list[Phase2Spec]:
     """Analyse a phase-1 study: the top budgets and, for each, phase 1's best style and dropout."""
     from optuna.trial import TrialState
 
@@ -130,6 +145,7 @@ def phase2_specs(study: Any, storage: str, settings: Phase2Config) -> list[Phase
                 as_of=as_of,
                 settings=settings,
                 space=space,
+                experiment=experiment,
             )
         )
     return specs
@@ -161,8 +177,10 @@ def _header(spec: Phase2Spec) -> list[str]:
         *([] if config_reference(spec.storage) == spec.storage else [
             "#   storage: phase 1's URL holds a password, so this file reads it from the",
             f"#   environment: export {STORAGE_ENV}=<the URL> before running it"]),
+        f"#   pinned from phase 1: seed and the {', '.join(g for g, _ in spec.experiment.choices)} "
+        "groups, as phase 1 composed them",
         "# Run it:",
-        f"#   budget-hpo -m {run_from}search={spec.name}",
+        f"#   budget-hpo -m {run_from}search={spec.option}",
     ]
 
 
@@ -176,12 +194,17 @@ def render_phase2(spec: Phase2Spec) -> str:
         f"  - override /style: {spec.style}",
         "  - override /hydra/sweeper: budget_optuna",
         "  - override /hydra/sweeper/sampler: tpe",
+        *(f"  - override /{group}: {option}" for group, option in spec.experiment.choices),
+        "",
+        "# phase 1's experiment, as it composed it (only the phase-2 dimensions change)",
+        *spec.experiment.yaml().rstrip("\n").splitlines(),
         "",
         "regularization:",
         f"  dropout: {float(spec.dropout)!r}",
         "",
         "search:",
         f"  name: {spec.name}",
+        f"  parent: {spec.source_study}    # the phase-1 study this continues",
         f"  budgets: [{spec.budget}]",
         "  forced: false",
         "  early_stop:",
@@ -191,7 +214,7 @@ def render_phase2(spec: Phase2Spec) -> str:
         "  sweeper:",
         f"    direction: {spec.direction}",
         f"    storage: {config_reference(spec.storage)}",
-        f"    study_name: budget-hpo-{spec.name}",
+        f"    study_name: {spec.study_name}",
         f"    n_trials: {s.n_trials}",
         "    n_jobs: 1",
         "    sampler:",

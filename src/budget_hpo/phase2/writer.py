@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from budget_hpo.configs import user_config_dir
+from budget_hpo.phase2.experiment import Experiment, experiment_of
 from budget_hpo.phase2.spec import HASH_PREFIX, Phase2Spec, phase2_specs, render_phase2
 from budget_hpo.schema import Phase2Config
 
@@ -57,10 +58,11 @@ class WriteOutcome:
 
 
 def write_phase2(spec: Phase2Spec, folder: Path, overwrite: bool = False) -> WriteOutcome:
-    """Write ``<folder>/phase2_<budget>.yaml`` atomically, respecting hand edits."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write ``<folder>/<phase-1 study>/phase2_<budget>.yaml`` (``folder``: a config dir's
+    ``search`` group) atomically, respecting hand edits."""
+    path = folder / f"{spec.option}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = render_phase2(spec)
-    path = folder / f"{spec.name}.yaml"
     if path.exists():
         current = path.read_text()
         if current == text:
@@ -78,14 +80,15 @@ def write_phase2(spec: Phase2Spec, folder: Path, overwrite: bool = False) -> Wri
 
 
 def write_phase2_files(
-    study: Any, storage: str, settings: Phase2Config, folder: Path | None = None
+    study: Any, storage: str, settings: Phase2Config, experiment: Experiment,
+    folder: Path | None = None,
 ) -> list[WriteOutcome]:
-    """Analyse ``study`` and write one file per top budget into ``folder``
-    (default: :func:`phase2_folder`)."""
+    """Analyse ``study`` and write one file per top budget into ``folder`` (a ``search`` group
+    folder; default: :func:`phase2_folder`), pinning phase 1's ``experiment``."""
     folder = folder if folder is not None else phase2_folder(settings)
     outcomes = [
         write_phase2(spec, folder, settings.overwrite)
-        for spec in phase2_specs(study, storage, settings)
+        for spec in phase2_specs(study, storage, settings, experiment)
     ]
     for o in outcomes:
         log.info("phase 2: %s %s", o.status, o.path)
@@ -108,4 +111,5 @@ def regenerate(args: Sequence[str]) -> list[WriteOutcome]:
     raw = compose_config(args, return_hydra_config=True)
     storage, name = str(raw.hydra.sweeper.storage), str(raw.hydra.sweeper.study_name)
     study = open_study(storage, name)
-    return write_phase2_files(study, storage, typed_config(raw).search.phase2)
+    return write_phase2_files(study, storage, typed_config(raw).search.phase2,
+                              experiment_of(raw))

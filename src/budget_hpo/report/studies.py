@@ -1,7 +1,10 @@
 """Which studies a report reads, and their trials as one table (a row per trial).
 
-Columns: ``study``, ``phase``, ``number``, ``state``, ``value``, one ``params_<name>`` column per
-search parameter, and one column per :class:`budget_hpo.records.TrialRecord` field.
+Columns: ``study``, ``phase`` (``phase2`` for a study with a parent, see
+:class:`budget_hpo.records.LineageRecord`, else ``phase1``), ``parent``, ``number``, ``state``,
+``value``, one ``params_<name>`` column per search parameter, and one column per
+:class:`budget_hpo.records.TrialRecord` field. A phase-2 study is linked to its phase 1 through
+its recorded parent, never through its name.
 """
 
 from __future__ import annotations
@@ -14,38 +17,45 @@ import optuna
 import pandas as pd
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import TrialRecord
+from budget_hpo.records import LineageRecord, TrialRecord
 from budget_hpo.search.storage import open_storage, open_study
 
-__all__ = ["PREFIX", "load_studies", "phase_of", "trials_frame", "with_phase2"]
+__all__ = ["PREFIX", "load_studies", "parent_of", "phase_of", "trials_frame", "with_phase2"]
 
 PREFIX = "budget-hpo-"
 
 
-def phase_of(study_name: str) -> str:
-    """``budget-hpo-phase1`` -> ``phase1``."""
-    return study_name.removeprefix(PREFIX)
+def parent_of(study: Any) -> str | None:
+    """The phase-1 study a study (or study summary) continues, or None for a phase 1."""
+    record = LineageRecord.from_study_attrs(study.user_attrs)
+    return None if record is None else record.parent
 
 
-def _names(storage: str) -> list[str]:
-    summaries = optuna.get_all_study_summaries(open_storage(storage, create=False),
-                                               include_best_trial=False)
-    return [s.study_name for s in summaries]
+def phase_of(study: Any) -> str:
+    """``phase2`` for a study with a parent, else ``phase1``."""
+    return "phase1" if parent_of(study) is None else "phase2"
+
+
+def _summaries(storage: str) -> list[Any]:
+    return optuna.get_all_study_summaries(open_storage(storage, create=False),
+                                          include_best_trial=False)
 
 
 def load_studies(storage: str, names: Sequence[str] | None = None) -> list[optuna.Study]:
     """The named studies, or every ``budget-hpo-*`` study in ``storage`` (phase 1 first)."""
     if not names:
-        names = sorted((n for n in _names(storage) if n.startswith(PREFIX)),
-                       key=lambda n: (not phase_of(n).startswith("phase1"), n))
+        names = [s.study_name for s in sorted(
+            (s for s in _summaries(storage) if s.study_name.startswith(PREFIX)),
+            key=lambda s: (phase_of(s), s.study_name))]
     if not names:
         raise ConfigError("--storage", storage, "a storage holding budget-hpo-* studies")
     return [open_study(storage, name) for name in names]
 
 
 def with_phase2(storage: str, study_name: str) -> list[str]:
-    """A phase-1 study and the phase-2 studies in the same storage."""
-    return [study_name, *sorted(n for n in _names(storage) if n.startswith(f"{PREFIX}phase2_"))]
+    """A phase-1 study and the phase-2 studies that record it as their parent."""
+    children = sorted(s.study_name for s in _summaries(storage) if parent_of(s) == study_name)
+    return [study_name, *children]
 
 
 def trials_frame(studies: Sequence[optuna.Study]) -> pd.DataFrame:
@@ -55,12 +65,14 @@ def trials_frame(studies: Sequence[optuna.Study]) -> pd.DataFrame:
         for trial in study.get_trials(deepcopy=False):
             duration = trial.duration.total_seconds() if trial.duration is not None else None
             rows.append({
-                "study": study.study_name, "phase": phase_of(study.study_name),
+                "study": study.study_name, "phase": phase_of(study),
+                "parent": parent_of(study),
                 "number": trial.number, "state": trial.state.name, "value": trial.value,
                 **{f"params_{k}": v for k, v in trial.params.items()},
                 **asdict(TrialRecord.from_attrs(trial.user_attrs)),
                 "datetime_start": trial.datetime_start, "duration_s": duration,
             })
-    columns = ["study", "phase", "number", "state", "value", *(f.name for f in fields(TrialRecord))]
+    columns = ["study", "phase", "parent", "number", "state", "value",
+               *(f.name for f in fields(TrialRecord))]
     frame = pd.DataFrame(rows)
     return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])

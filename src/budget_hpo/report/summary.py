@@ -12,7 +12,7 @@ import optuna
 import pandas as pd
 
 from budget_hpo.configs import natural_key
-from budget_hpo.report.studies import phase_of
+from budget_hpo.report.studies import parent_of
 from budget_hpo.search.storage import display_url
 from budget_hpo.search.study import early_stop_of
 
@@ -148,11 +148,12 @@ def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> lis
              "| budget | phase-1 best | phase-2 best | change | phase-2 trial | "
              + " | ".join(names) + " | test AUC | trials | failed |",
              "|" + "---|" * (8 + len(names))]
-    p1 = frame[frame["phase"].astype(str).str.startswith("phase1") & (frame["state"] == "COMPLETE")]
     for study in studies:
         maximize = study.direction.name == "MAXIMIZE"
         sub = frame[frame["study"] == study.study_name]
-        budget = phase_of(study.study_name).removeprefix("phase2_")
+        budgets = _col(sub, "params_budget").dropna()
+        budget = str(budgets.mode().iloc[0]) if len(budgets) else "?"
+        p1 = frame[(frame["study"] == parent_of(study)) & (frame["state"] == "COMPLETE")]
         ref = p1[_col(p1, "params_budget") == budget]["value"]
         ref_best = (ref.max() if maximize else ref.min()) if len(ref) else np.nan
         done = sub[sub["state"] == "COMPLETE"]
@@ -187,10 +188,10 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
     shown = display_url(storage)
     lines = ["# budget_hpo report", "", f"Storage: `{shown}`  ",
              f"Written: {datetime.now().isoformat(timespec='seconds')}", "", *_baselines(frame)]
-    phase1 = [s for s in studies if phase_of(s.study_name).startswith("phase1")]
+    phase1 = [s for s in studies if parent_of(s) is None]
     for study in phase1 or studies[:1]:
         lines += _phase1_section(study, frame)
-    phase2 = [s for s in studies if phase_of(s.study_name).startswith("phase2")]
+    phase2 = [s for s in studies if parent_of(s) is not None]
     if phase2:
         lines += _phase2_section(phase2, frame)
     lines += [*_importance_section(studies),

@@ -60,6 +60,7 @@ class Phase2Callback(Callback):
         from pathlib import Path
 
         from budget_hpo.errors import ConfigError
+        from budget_hpo.phase2.experiment import experiment_of
         from budget_hpo.phase2.writer import write_phase2_files
         from budget_hpo.report import with_phase2, write_report
         from budget_hpo.schema import typed_config
@@ -80,7 +81,8 @@ class Phase2Callback(Callback):
             return
         study = open_study(storage, name)
         try:
-            write_phase2_files(study, storage, typed_config(config).search.phase2)
+            write_phase2_files(study, storage, typed_config(config).search.phase2,
+                               experiment_of(config))
         except ConfigError as err:
             log.warning("phase 2 files not written: %s", err)
         kill_point("mid_phase2_write")

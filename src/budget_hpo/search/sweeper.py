@@ -41,7 +41,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.configs import natural_key
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import SpaceRecord
+from budget_hpo.records import LineageRecord, SpaceRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
 from budget_hpo.search.checks import check_search
@@ -164,6 +164,9 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             study = open_study(url, name, search=search, direction=self.direction,
                                sampler=self.sampler)
             self._check_space(study, space)
+            if search.parent and LineageRecord.from_study_attrs(study.user_attrs) is None:
+                for key, value in LineageRecord(search.parent).to_attrs().items():
+                    study.set_user_attr(key, value)
             fail_stale(study, search.max_retries)
             added = enqueue_forced(study, self.forced, params)
         log.info(
