@@ -87,7 +87,7 @@ def main() -> None:
         start = time.perf_counter()
         proc = subprocess.run(
             ["budget-hpo", "-m", "search=phase1", "search.budgets=[750k,2M]", "search.forced=false",
-             "search.early_stop.enabled=false", "search.pruner=none",
+             "search.early_stop.enabled=false", "search.pruner=none", "search.replicates.seeds=0",
              f"hydra.sweeper.n_trials={args.trials}", f"hydra.sweeper.storage={storage}",
              f"hydra.sweep.dir={tmp}/ours", f"search.phase2.config_dir={tmp}/gen",
              f"trainer.max_steps={args.steps}", *DATA], capture_output=True, text=True)

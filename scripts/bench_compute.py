@@ -45,7 +45,7 @@ def main() -> None:
                    f"search.phase2.config_dir={tmp}/conf_{name}",
                    # the phase-1 defaults for the rule, not the demo's shorter patience
                    "search.early_stop.patience=20", "search.early_stop.top_k=5",
-                   "search.early_stop.threshold=0.02",
+                   "search.early_stop.threshold=0.02", "search.replicates.seeds=0",
                    f"trainer.max_steps={args.steps}", f"search.prune_every={args.prune_every}",
                    *VARIANTS[name]]
             start = time.perf_counter()

@@ -51,7 +51,7 @@ def main() -> None:
         sweep = ["-m", "search=phase1", f"search.budgets=[{args.budgets}]",
                  f"hydra.sweeper.n_trials={args.trials}", f"hydra.sweeper.storage={storage}",
                  f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/gen",
-                 "search.early_stop.patience=1000", *common]
+                 "search.early_stop.patience=1000", "search.replicates.seeds=0", *common]
         start = time.perf_counter()
         proc = subprocess.run(["budget-hpo", *sweep], capture_output=True, text=True)
         sweep_wall = time.perf_counter() - start

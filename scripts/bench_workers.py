@@ -17,6 +17,7 @@ import sys
 import tempfile
 
 COMMON = ["search=phase1", "search.budgets=[750k,2M]", "search.early_stop.enabled=false",
+          "search.replicates.seeds=0",
           "search.pruner=none", "trainer.num_threads=1", "data.generator.n_series=16",
           "data.generator.length=1200", "data.val_size=150", "data.test_size=150",
           "trainer.eval_step=3", "search.heartbeat_interval=2", "search.grace_period=10"]

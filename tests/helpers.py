@@ -11,8 +11,10 @@ from pathlib import Path
 from budget_hpo.configs import compose_config
 from budget_hpo.schema import Config, typed_config
 
-# Small and fast: a 12-series panel, 3 training steps, a handful of evaluation origins.
+# Small and fast: a 12-series panel, 3 training steps, a handful of evaluation origins, and
+# (in a sweep) no seed replicates unless a test asks for them.
 SMALL = [
+    "search.replicates.seeds=0",
     "trainer=smoke",
     "data.generator.n_series=12",
     "data.generator.length=600",

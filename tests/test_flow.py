@@ -27,7 +27,8 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
                   "trainer.max_steps=4", "trainer.eval_step=6", "model.input_size=32"]
     phase1 = ["-m", "search=phase1", "search.budgets=[750k,2M]", "hydra.sweeper.n_trials=12",
               f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/p1",
-              f"search.phase2.config_dir={conf}", "search.forced=false", *experiment]
+              f"search.phase2.config_dir={conf}", "search.forced=false",
+              "search.replicates.seeds=0", *experiment]
     proc = run_cli("budget-hpo", phase1, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(p.name for p in (conf / "search" / "budget-hpo-phase1").iterdir())

@@ -22,6 +22,7 @@ class TrialRecord:
     forced: bool | None = None  # set by the sweeper on every trial it runs
     forced_id: str | None = None  # e.g. G3-lr-1e-5-20M
     retry_of: int | None = None  # the trial whose dead worker this one replaces
+    replicate_of: int | None = None  # a seed replicate of this trial of the phase's study
     stale: bool | None = None  # failed because its worker stopped sending heartbeats
     job_dir: str | None = None
     # how it ended, when not COMPLETE

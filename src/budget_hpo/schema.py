@@ -33,6 +33,7 @@ __all__ = [
     "ObjectiveConfig",
     "Phase2Config",
     "RegularizationConfig",
+    "ReplicatesConfig",
     "SearchConfig",
     "StyleConfig",
     "SyntheticConfig",
@@ -181,6 +182,14 @@ class Phase2Config:
 
 
 @dataclass
+class ReplicatesConfig:
+    """``search.replicates``: seed reruns of the best configs when a phase ends."""
+
+    top_k: int = MISSING
+    seeds: int = MISSING
+
+
+@dataclass
 class SearchConfig:
     name: str = MISSING
     budgets: list[str] = MISSING
@@ -195,6 +204,7 @@ class SearchConfig:
     grace_period: int = MISSING
     max_retries: int = MISSING
     phase2: Phase2Config = field(default_factory=Phase2Config)
+    replicates: ReplicatesConfig = field(default_factory=ReplicatesConfig)
     trial: int | None = MISSING
     parent: str | None = MISSING  # phase 2: the phase-1 study it continues
 

@@ -201,3 +201,20 @@ def test_a_phase2_file_composes_phase1s_experiment(tmp_path):
         assert cfg[group] == raw[group], group
     assert cfg.seed == 5 and cfg.hydra.runtime.choices.data == "csv"
     assert cfg.search.parent == "budget-hpo-phase1"
+
+
+def test_replicate_means_choose_the_phase2_budgets_and_show_in_the_header(tmp_path):
+    """20M's single best (0.72) is a lucky seed: its replicates average lower than 2M's."""
+    study, storage = make_study(tmp_path, ROWS)
+    replicas = optuna.create_study(study_name="budget-hpo-phase1-replicates", storage=storage,
+                                   direction="maximize")
+    for of, value, seed in ((2, 0.60, 1), (2, 0.61, 2), (1, 0.70, 1), (1, 0.71, 2)):
+        replicas.add_trial(create_trial(
+            params={"budget": study.trials[of].params["budget"]}, value=value,
+            distributions={"budget": DISTS["budget"]},
+            user_attrs={"replicate_of": of, "seed": seed}))
+    one = settings("search.phase2.top_budgets=1")
+    (outcome,) = write_phase2_files(study, storage, one, EXPERIMENT, tmp_path / "search")
+    assert outcome.path.name == "phase2_2M.yaml"  # 2M: 0.70, 0.70, 0.71 beats 20M: 0.72, 0.60, 0.61
+    text = outcome.path.read_text()
+    assert "trial 1 over 3 seeds: 0.7033 ± 0.0058 (ranked by this mean)" in text

@@ -113,3 +113,34 @@ def test_summary_says_whether_the_best_config_beats_the_baselines(tmp_path):
             ) in summary
     assert "Best trial 1 on the test split: ties the linear baseline" in summary
     assert "ties the naive baseline" in summary
+
+
+def replicated_study(tmp_path, gap):
+    """Best 2M trial 0.70 and best 750k trial 0.70 - gap, each replicated over two more seeds
+    with a seed SD of 0.01."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    storage = f"sqlite:///{tmp_path}/s.db"
+    study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage,
+                                direction="maximize")
+    fill(study, [("2M", "shallow", 1e-4, 0.70), ("750k", "shallow", 1e-4, 0.70 - gap)])
+    replicas = optuna.create_study(study_name="budget-hpo-phase1-replicates", storage=storage,
+                                   direction="maximize")
+    for of, base in ((0, 0.70), (1, 0.70 - gap)):
+        for seed, delta in ((1, -0.01), (2, 0.01)):
+            replicas.add_trial(create_trial(
+                params={"budget": "2M"}, value=base + delta,
+                distributions={"budget": DISTS["budget"]},
+                user_attrs={"replicate_of": of, "seed": seed}))
+    return storage
+
+
+def test_summary_says_whether_the_top_budget_is_separable_from_the_next(tmp_path):
+    write_report(replicated_study(tmp_path / "a", gap=0.05), tmp_path / "a" / "out")
+    far = (tmp_path / "a" / "out" / "summary.md").read_text()
+    assert "| 2M | shallow | 0 | 0.7000, 0.6900, 0.7100 | 0.7000 ± 0.0100 | 3 |" in far
+    assert "pooled seed SD 0.0100" in far
+    assert "The top budget 2M is separable from the next, 750k: gap 0.0500 > 2 × pooled" in far
+    write_report(replicated_study(tmp_path / "b", gap=0.01), tmp_path / "b" / "out")
+    near = (tmp_path / "b" / "out" / "summary.md").read_text()
+    assert "The top budget 2M is NOT separable from the next, 750k: gap 0.0100" in near
+    assert "the ranking is within seed noise" in near

@@ -28,7 +28,8 @@ N_TRIALS = 3
 GRACE = 3  # seconds without a heartbeat before a trial counts as its dead worker's
 
 
-def run(tmp: Path, kill_at: str | None = None, timeout: float = 300) -> int:
+def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
+        extra: tuple[str, ...] | list[str] = ()) -> int:
     exe = Path(sys.executable).with_name("budget-hpo")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     env.pop("BUDGET_HPO_KILL_AT", None)
@@ -38,7 +39,7 @@ def run(tmp: Path, kill_at: str | None = None, timeout: float = 300) -> int:
             f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated",
             "search.budgets=[750k]", f"hydra.sweeper.n_trials={N_TRIALS}",
             "search.early_stop.enabled=false", "search.heartbeat_interval=1",
-            f"search.grace_period={GRACE}", *SMALL]
+            f"search.grace_period={GRACE}", *SMALL, *extra]
     with open(tmp / "log.txt", "a") as log:
         proc = subprocess.run([str(exe), *args], cwd=tmp, env=env, stdout=log,
                               stderr=subprocess.STDOUT, timeout=timeout)

@@ -10,7 +10,7 @@ d_model.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from budget_hpo.phase2.experiment import Experiment
 from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
+from budget_hpo.search.replicates import SeedStats
 from budget_hpo.search.storage import STORAGE_ENV, config_reference, display_url
 from budget_hpo.trial.sizing import head_divisors
 
@@ -80,6 +81,7 @@ class Phase2Spec:
     settings: Phase2Config
     space: tuple[tuple[str, str], ...]  # the phase-2 params, n_heads trimmed to divisors
     experiment: Experiment  # phase 1's data, training, model and scoring
+    seeds: tuple[SeedStats, ...] = ()  # the ranked budgets' best trials over seeds, if replicated
 
     @property
     def name(self) -> str:
@@ -97,16 +99,33 @@ class Phase2Spec:
         return f"{self.source_study}-{self.name}"
 
 
+def ranked_outcomes(complete: Sequence[Any], seeds: Mapping[int, SeedStats]
+                    ) -> list[TrialOutcome]:
+    """What the budget ranking compares: within a budget that has replicated configs, only
+    those, by their mean over seeds (a single lucky seed does not win); elsewhere every COMPLETE
+    trial by its value."""
+    replicated = {str(t.params.get("budget")) for t in complete if t.number in seeds}
+    return [TrialOutcome(t.number, str(t.params.get("budget")),
+                         seeds[t.number].mean if t.number in seeds else t.value)
+            for t in complete
+            if t.number in seeds or str(t.params.get("budget")) not in replicated]
+
+
 def phase2_specs(
-    study: Any, storage: str, settings: Phase2Config, experiment: Experiment
+    study: Any, storage: str, settings: Phase2Config, experiment: Experiment,
+    seeds: Mapping[int, SeedStats] | None = None,
 ) -> list[Phase2Spec]:
-    """Analyse a phase-1 study: the top budgets and, for each, phase 1's best style and dropout."""
+    """Analyse a phase-1 study: the top budgets and, for each, phase 1's best style and dropout.
+
+    With seed replicates (``seeds``: trial -> its objective over seeds), a replicated trial is
+    ranked by its mean over seeds instead of its single value."""
+    seeds = seeds or {}
     from optuna.trial import TrialState
 
     direction = study.direction.name.lower()
     trials = study.get_trials(deepcopy=False)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    outcomes = [TrialOutcome(t.number, str(t.params.get("budget")), t.value) for t in complete]
+    outcomes = ranked_outcomes(complete, seeds)
     ranks = tuple(top_budgets(outcomes, direction, max(settings.top_budgets, 1)))
     all_ranks = tuple(
         top_budgets(outcomes, direction, len({o.budget for o in outcomes}) or 1)
@@ -146,6 +165,7 @@ def phase2_specs(
                 settings=settings,
                 space=space,
                 experiment=experiment,
+                seeds=tuple(seeds[r.best_trial] for r in all_ranks if r.best_trial in seeds),
             )
         )
     return specs
@@ -171,6 +191,8 @@ def _header(spec: Phase2Spec) -> list[str]:
         "#   phase-1 best per budget:",
         *(f"#     {r.budget:>5}: {r.best_value:.4f} (trial {r.best_trial}; mean of best three "
           f"{r.mean_top3:.4f}; {r.n_complete} complete)" for r in spec.ranks),
+        *(f"#     trial {s.trial} over {len(s.values)} seeds: {s.mean:.4f} ± {s.sd:.4f} "
+          "(ranked by this mean)" for s in spec.seeds),
         f"#   fixed from phase 1's best {spec.budget} trial ({spec.best_trial}): "
         f"style={spec.style}, dropout={spec.dropout:.4g}",
         f"#   n_heads: {heads_note}",

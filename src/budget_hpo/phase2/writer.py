@@ -83,12 +83,16 @@ def write_phase2_files(
     study: Any, storage: str, settings: Phase2Config, experiment: Experiment,
     folder: Path | None = None,
 ) -> list[WriteOutcome]:
-    """Analyse ``study`` and write one file per top budget into ``folder`` (a ``search`` group
-    folder; default: :func:`phase2_folder`), pinning phase 1's ``experiment``."""
+    """Analyse ``study`` (ranking replicated trials by their mean over seeds) and write one file
+    per top budget into ``folder`` (a ``search`` group folder; default: :func:`phase2_folder`),
+    pinning phase 1's ``experiment``."""
+    from budget_hpo.search.replicates import open_replicas, seed_stats
+
+    seeds = seed_stats(study, open_replicas(storage, study.study_name))
     folder = folder if folder is not None else phase2_folder(settings)
     outcomes = [
         write_phase2(spec, folder, settings.overwrite)
-        for spec in phase2_specs(study, storage, settings, experiment)
+        for spec in phase2_specs(study, storage, settings, experiment, seeds)
     ]
     for o in outcomes:
         log.info("phase 2: %s %s", o.status, o.path)

@@ -12,7 +12,10 @@ import optuna
 import pandas as pd
 
 from budget_hpo.configs import natural_key
+from budget_hpo.phase2.ranking import rank_budgets
+from budget_hpo.phase2.spec import ranked_outcomes
 from budget_hpo.report.studies import parent_of
+from budget_hpo.search.replicates import open_replicas, pooled_sd, seed_stats
 from budget_hpo.search.storage import display_url
 from budget_hpo.search.study import early_stop_of
 
@@ -139,6 +142,40 @@ def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
             "origins):", "", *lines] if lines else []
 
 
+def _seeds_section(study: optuna.Study, frame: pd.DataFrame, storage: str) -> list[str]:
+    """The replicated configs over seeds, budgets ranked by replicate mean, and whether the top
+    budget is separable from the next: their gap against twice the pooled seed SD."""
+    seeds = seed_stats(study, open_replicas(storage, study.study_name))
+    if not seeds:
+        return []
+    sub = frame[frame["study"] == study.study_name].set_index("number")
+    noise = pooled_sd(list(seeds.values()))
+    lines = [f"### Seed replicates ({len(seeds)} configs; pooled seed SD {noise:.4f})", "",
+             "| budget | style | trial | objective over seeds | mean ± sd | seeds |",
+             "|---|---|---|---|---|---|"]
+    sign = 1.0 if study.direction.name == "MAXIMIZE" else -1.0
+    for n, s in sorted(seeds.items(), key=lambda kv: -sign * kv[1].mean):
+        budget, style = sub.loc[n].get("params_budget"), sub.loc[n].get("params_style")
+        lines.append(f"| {budget} | {style} | {n} | {', '.join(f'{v:.4f}' for v in s.values)} "
+                     f"| {s.mean:.4f} ± {s.sd:.4f} | {len(s.values)} |")
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    ranked = [(r.budget, seeds.get(r.best_trial), r.best_value) for r in
+              rank_budgets(ranked_outcomes(complete, seeds), study.direction.name.lower())]
+    lines += ["", "Budgets by their best config (its mean over seeds where replicated): "
+              + ", ".join(f"{b} {v:.4f}" + (f" ± {s.sd:.4f} over {len(s.values)} seeds"
+                                             if s else " (one seed)")
+                          for b, s, v in ranked) + "."]
+    if len(ranked) >= 2:
+        (top, _, a), (nxt, _, b) = ranked[0], ranked[1]
+        gap = sign * (a - b)
+        separable = gap > 2 * noise
+        lines.append(f"The top budget {top} is {'separable' if separable else 'NOT separable'} "
+                     f"from the next, {nxt}: gap {gap:.4f} "
+                     f"{'>' if separable else '<='} 2 × pooled seed SD ({2 * noise:.4f})"
+                     + ("." if separable else ": the ranking is within seed noise."))
+    return [*lines, ""]
+
+
 def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> list[str]:
     """Each phase-2 study's best beside phase 1's best of its budget; columns: its parameters."""
     names = sorted({k for s in studies for t in s.get_trials(deepcopy=False) for k in t.params}
@@ -190,7 +227,7 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
              f"Written: {datetime.now().isoformat(timespec='seconds')}", "", *_baselines(frame)]
     phase1 = [s for s in studies if parent_of(s) is None]
     for study in phase1 or studies[:1]:
-        lines += _phase1_section(study, frame)
+        lines += [*_phase1_section(study, frame), *_seeds_section(study, frame, storage)]
     phase2 = [s for s in studies if parent_of(s) is not None]
     if phase2:
         lines += _phase2_section(phase2, frame)

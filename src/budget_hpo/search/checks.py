@@ -41,3 +41,5 @@ def check_search(
     at_least("search.heartbeat_interval", search.heartbeat_interval, 1)
     at_least("search.grace_period", search.grace_period, 2 * search.heartbeat_interval + 1)
     at_least("search.max_retries", search.max_retries, 0)
+    at_least("search.replicates.top_k", search.replicates.top_k, 1)
+    at_least("search.replicates.seeds", search.replicates.seeds, 0)

@@ -114,8 +114,10 @@ def enqueue_retries(study: optuna.Study, max_retries: int) -> list[int]:
             log.warning("trial %d: its config's worker died %d times; not retried again "
                         "(search.max_retries=%d)", trial.number, max_retries + 1, max_retries)
             continue
-        retry = TrialRecord(forced=record.forced, forced_id=record.forced_id,
-                            retry_of=trial.number)
+        retry = TrialRecord(  # what made it what it is: forced, or a seed replicate
+            forced=record.forced, forced_id=record.forced_id, retry_of=trial.number,
+            replicate_of=record.replicate_of,
+            seed=record.seed if record.replicate_of is not None else None)
         study.enqueue_trial(config_of(trial), user_attrs=retry.to_attrs())
         enqueued.append(trial.number)
         log.info("trial %d's config re-enqueued (retry %d of at most %d)", trial.number,

@@ -18,11 +18,13 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from budget_hpo.records import EarlyStopRecord, PhaseEndRecord, TrialRecord
-from budget_hpo.schema import EarlyStopConfig
+from budget_hpo.schema import EarlyStopConfig, SearchConfig
 from budget_hpo.search.early_stop import Convergence, check_convergence
 from budget_hpo.search.forced import ForcedTrial
 
 __all__ = [
+    "SweepAborted",
+    "check_failure_share",
     "annotate",
     "claim_phase_end",
     "counted_trials",
@@ -163,3 +165,22 @@ def phase_end_written(study: optuna.Study) -> None:
     if claim is not None:
         for key, value in replace(claim, done=True).to_attrs().items():
             study.set_user_attr(key, value)
+
+
+class SweepAborted(RuntimeError):
+    """Too many trials failed: the sweep stops instead of burning more compute."""
+
+
+def check_failure_share(study: optuna.Study, search: SearchConfig) -> None:
+    """Abort when more than ``search.max_failure_share`` of the counted finished trials failed
+    (once at least ``search.min_trials_before_abort`` have finished)."""
+    failed, finished = failure_share(study)
+    too_many = finished and failed / finished > search.max_failure_share
+    if finished >= search.min_trials_before_abort and too_many:
+        message = (
+            f"{failed} of {finished} finished trials failed, more than "
+            f"search.max_failure_share={search.max_failure_share}: sweep aborted "
+            f"(see each trial's fail_reason; rerun the command to continue the study)"
+        )
+        log.error(message)
+        raise SweepAborted(message)

@@ -6,14 +6,11 @@ configuration and its launcher, and replaces only the batch loop, which lacks wh
 * the forced configs are enqueued first, in order, once per study (``search.forced``);
 * ``search.budgets`` restricts the forced configs and becomes TPE's ``budget`` choice;
 * ``n_trials`` is the study's total: a rerun continues the study and runs only what is missing;
-* several sweep processes (workers) may share one study: a storage lock serialises enqueueing and
-  admission, heartbeats tell a dead worker's trial from a live one, and such a trial is failed and
-  its config retried once;
-* a job told it was pruned (see :mod:`budget_hpo.trial.pruning`) is recorded PRUNED;
-* a failing trial is recorded FAIL with its reason and the sweep goes on, unless the failure share
-  passes ``search.max_failure_share``;
-* the early stop recorded on the study (see :mod:`budget_hpo.search.callbacks`) is honoured
-  before every launch;
+* workers may share one study: a lock serialises enqueueing and admission, and a dead worker's
+  trial is failed and its config retried (:mod:`budget_hpo.search.heartbeat`);
+* outcomes, pruned, failed or lost to the launcher, are told (:mod:`budget_hpo.search.outcomes`);
+* the early-stop rule in force is applied before every launch;
+* the best configs are rerun with further seeds when the phase ends (:mod:`.replicates`);
 * job folders are numbered by trial number, so a rerun never overwrites an earlier job's folder.
 """
 
@@ -37,11 +34,10 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
 )
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, distribution_to_json
-from optuna.trial import TrialState
 
 from budget_hpo.configs import natural_key
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import LineageRecord, SpaceRecord
+from budget_hpo.records import LineageRecord, SpaceRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
 from budget_hpo.search.checks import check_search
@@ -49,19 +45,25 @@ from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
 from budget_hpo.search.outcomes import from_return, recovered, tell
+from budget_hpo.search.replicates import (
+    Replicate,
+    enqueue_replicates,
+    replicate_study_name,
+    top_configs,
+)
+from budget_hpo.search.results import write_results
 from budget_hpo.search.space import search_params, space_changes
 from budget_hpo.search.storage import display_url, open_study, parse_url, study_lock
 from budget_hpo.search.study import (
+    check_failure_share,
     claim_phase_end,
     counted_trials,
-    early_stop_of,
     enqueue_forced,
-    failure_share,
     running_trials,
     update_early_stop,
 )
 
-__all__ = ["BudgetSweeperImpl", "SweepAborted"]
+__all__ = ["BudgetSweeperImpl"]
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +72,8 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
+REPLICATE_DIR = "replicates"  # replicate jobs' folders: <sweep dir>/replicates/<trial>
 SAMPLER_WHITELIST = ("hydra_plugins.hydra_optuna_sweeper.*", "optuna.samplers.*")
-
-
-class SweepAborted(RuntimeError):
-    """Too many trials failed: the sweep stops instead of burning more compute."""
 
 
 def _describe(sampler: Any) -> str:
@@ -144,15 +143,38 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         for name in fixed:
             space.pop(name, None)
         study = self._open_study(space)
+        self._run_phase(study, self.n_trials, space, fixed, fixed_overrides)
+        self._replicate(study, space, fixed, fixed_overrides)
+        self._write_results(study)
+
+    def _run_phase(self, study: optuna.Study, n_total: int, space: dict[str, BaseDistribution],
+                   fixed: Any, fixed_overrides: Any, replicates: bool = False) -> None:
+        """Ask, launch and tell until ``n_total`` trials count (or the early stop fires)."""
         while True:
-            trials = self._admit(study)
+            trials = self._admit(study, n_total, early_stop=not replicates)
             if trials is None:
-                break
+                return
             if not trials:  # others' trials may still fail (their retries run here): wait
                 time.sleep(float(self.settings.search.heartbeat_interval))
                 continue
-            self._run_batch(study, trials, space, fixed, fixed_overrides)
-        self._write_results(study)
+            self._run_batch(study, trials, space, fixed, fixed_overrides, replicates)
+
+    def _replicate(self, study: optuna.Study, space: dict[str, BaseDistribution], fixed: Any,
+                   fixed_overrides: Any) -> None:
+        """Rerun the phase's best configs with further seeds, in ``<study>-replicates``."""
+        settings = self.settings.search.replicates
+        if settings.seeds == 0:
+            return
+        url, name = str(self.storage), replicate_study_name(str(self.study_name))
+        plan = [Replicate(number, params, self.settings.seed + i)
+                for number, params in top_configs(study, settings.top_k)
+                for i in range(1, settings.seeds + 1)]
+        with study_lock(url, name):
+            replicas = open_study(url, name, search=self.settings.search, direction=self.direction,
+                                  sampler=optuna.samplers.RandomSampler(self.settings.seed))
+            total = enqueue_replicates(replicas, plan)
+        log.info("seed replicates: %d reruns in study %s", len(plan), name)
+        self._run_phase(replicas, total, space, fixed, fixed_overrides, replicates=True)
 
     def _open_study(self, space: dict[str, BaseDistribution]) -> optuna.Study:
         """Open (or create) the study, refuse a changed space, fail a dead worker's trials,
@@ -194,18 +216,19 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
                 f"the space study {study.study_name} began with: rerun with its values, or "
                 f"start a new study (hydra.sweeper.study_name={study.study_name}-2)")
 
-    def _admit(self, study: optuna.Study) -> list[optuna.Trial] | None:
+    def _admit(self, study: optuna.Study, n_total: int, early_stop: bool = True
+               ) -> list[optuna.Trial] | None:
         """Under the lock: the next trials to run; [] to wait for others; None when done."""
         search = self.settings.search
-        with study_lock(str(self.storage), str(self.study_name)):
+        with study_lock(str(self.storage), study.study_name):
             fail_stale(study, search.max_retries)
             verdict = update_early_stop(study, search.early_stop, self.direction)
-            if search.early_stop.enabled and verdict.converged:
+            if early_stop and search.early_stop.enabled and verdict.converged:
                 log.info("study has converged (top %d within %.4f after %d complete trials): "
                          "stopping", search.early_stop.top_k, verdict.spread, verdict.n_complete)
                 return None
             running = len(running_trials(study))
-            free = self.n_trials - len(counted_trials(study)) - running
+            free = n_total - len(counted_trials(study)) - running
             trials = [study.ask() for _ in range(min(self.n_jobs, max(free, 0)))]
             Heartbeat(study, [t._trial_id for t in trials]).beat()
         if trials:
@@ -216,11 +239,11 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
 
     def _run_batch(
         self, study: optuna.Study, trials: list[optuna.Trial], space: dict[str, BaseDistribution],
-        fixed: Any, fixed_overrides: Any,
+        fixed: Any, fixed_overrides: Any, replicates: bool = False,
     ) -> None:
         """Launch one batch with heartbeats, tell every result, then check the stop rules."""
         overrides = [
-            (*o, f"search.trial={t.number}")
+            (*o, *self._job_overrides(t, replicates))
             for o, t in zip(
                 self._configure_trials(trials, space, fixed, fixed_overrides), trials, strict=True
             )
@@ -232,18 +255,31 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             except Exception as err:  # the launcher itself failed: keep what the jobs wrote
                 log.warning("the launcher failed (%s): recovering the batch's results",
                             str(err).splitlines()[0] if str(err) else type(err).__name__)
-                outcomes = [recovered(self._job_dir(n), err) for n in numbers]
+                outcomes = [recovered(self._job_dir(n, replicates), err) for n in numbers]
         kill_point("after_launch")
         for trial, outcome in zip(trials, outcomes, strict=True):
             tell(study, trial, outcome)
             kill_point("after_tell")
-        update_early_stop(study, self.settings.search.early_stop, self.direction)
-        self._check_failures(study)
+        if not replicates:
+            update_early_stop(study, self.settings.search.early_stop, self.direction)
+        check_failure_share(study, self.settings.search)
 
-    def _job_dir(self, number: int) -> Path:
+    def _job_overrides(self, trial: optuna.Trial, replicates: bool) -> tuple[str, ...]:
+        """A job's own overrides: its trial number, or for a replicate its seed and folder
+        (it reports to no study: pruning and the early stop concern the phase's trials)."""
+        if not replicates:
+            return (f"search.trial={trial.number}",)
+        seed = TrialRecord.from_attrs(trial.user_attrs).seed
+        generator = self.settings.data.generator  # the data stay the phase's: pin their seed
+        data = () if generator is None else (f"data.generator.seed={generator.seed}",)
+        return ("search.trial=null", f"seed={seed}", *data,
+                f"hydra.sweep.subdir={REPLICATE_DIR}/${{hydra.job.num}}")
+
+    def _job_dir(self, number: int, replicates: bool = False) -> Path:
         """The folder of the job that runs trial ``number`` (hydra.sweep.dir/<job number>)."""
         assert self.config is not None
-        return Path(str(self.config.hydra.sweep.dir)) / str(number)
+        root = Path(str(self.config.hydra.sweep.dir))
+        return (root / REPLICATE_DIR if replicates else root) / str(number)
 
     def _launch(self, overrides: list[tuple[str, ...]], numbers: list[int]) -> Sequence[JobReturn]:
         """Launch with job numbers equal to trial numbers (unique within the study)."""
@@ -256,35 +292,9 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             returns.extend(self.launcher.launch([override], initial_job_idx=number))
         return returns
 
-    def _check_failures(self, study: optuna.Study) -> None:
-        failed, finished = failure_share(study)
-        search = self.settings.search
-        too_many = finished and failed / finished > search.max_failure_share
-        if finished >= search.min_trials_before_abort and too_many:
-            message = (
-                f"{failed} of {finished} finished trials failed, more than "
-                f"search.max_failure_share={search.max_failure_share}: sweep aborted "
-                f"(see each trial's fail_reason; rerun the command to continue the study)"
-            )
-            log.error(message)
-            raise SweepAborted(message)
-
     def _write_results(self, study: optuna.Study) -> None:
-        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        results: dict[str, Any] = {"name": "optuna", "study_name": study.study_name,
-                                   "storage": display_url(str(self.storage)),
-                                   "n_complete": len(complete)}
-        if complete:
-            best = study.best_trial
-            results.update(best_params=best.params, best_value=best.value,
-                           best_trial=best.number)
-            log.info("best trial %d: %s = %s", best.number, best.params, best.value)
-        stop = early_stop_of(study)
-        if stop is not None:
-            results.update(stop.to_attrs())
-        with study_lock(str(self.storage), str(self.study_name)):
-            results["phase_end"] = claim_phase_end(study, self.settings.search.grace_period)
         assert self.config is not None
-        sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(OmegaConf.create(results), sweep_dir / RESULTS_FILE)
+        with study_lock(str(self.storage), str(self.study_name)):
+            phase_end = claim_phase_end(study, self.settings.search.grace_period)
+        write_results(study, str(self.storage), phase_end,
+                      Path(str(self.config.hydra.sweep.dir)) / RESULTS_FILE)

@@ -1,0 +1,131 @@
+"""Seed replicates: the best configs of a finished phase, rerun with further model seeds.
+
+When a phase ends (converged or out of trials), the top ``search.replicates.top_k`` distinct
+COMPLETE configs, and the best config of every budget not among them (so that budgets are
+compared on equal terms), are rerun with ``search.replicates.seeds`` further seeds (the phase's
+seed plus 1, 2, ...; the data unchanged). They live in their own study, ``<study>-replicates``, in
+the same storage, each tagged ``replicate_of`` its trial: so they never count towards
+``n_trials``, never enter the early-stop rule and never enter TPE's history (a second
+observation of a point would read to TPE as a narrower, better-known optimum). A killed run
+resumes them like any other trial. ``search.replicates.seeds=0`` turns them off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from budget_hpo.records import TrialRecord
+from budget_hpo.search.heartbeat import config_of
+
+__all__ = [
+    "Replicate", "SeedStats", "enqueue_replicates", "open_replicas", "pooled_sd",
+    "replicate_study_name", "seed_stats", "top_configs",
+]
+
+
+def replicate_study_name(study_name: str) -> str:
+    return f"{study_name}-replicates"
+
+
+@dataclass(frozen=True)
+class Replicate:
+    """One rerun: the trial it replicates, its parameters and its seed."""
+
+    of: int
+    params: dict[str, Any]
+    seed: int
+
+
+def top_configs(study: optuna.Study, k: int) -> list[tuple[int, dict[str, Any]]]:
+    """The best ``k`` distinct COMPLETE configs of ``study`` and each budget's best config:
+    (trial number, parameters), best first."""
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    ranked = sorted(complete, key=lambda t: (-(t.value or 0.0) if maximize else (t.value or 0.0),
+                                             t.number))
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    chosen: list[tuple[int, dict[str, Any]]] = []
+    budgets: set[Any] = set()
+    for trial in ranked:
+        key = tuple(sorted((k2, repr(v)) for k2, v in config_of(trial).items()))
+        budget = config_of(trial).get("budget")
+        if key not in seen and (len(chosen) < k or budget not in budgets):
+            seen.add(key)
+            budgets.add(budget)
+            chosen.append((trial.number, config_of(trial)))
+    return chosen
+
+
+def enqueue_replicates(replicates: optuna.Study, planned: Sequence[Replicate]) -> int:
+    """Enqueue the planned reruns not yet in the replicate study (call under the study lock).
+
+    Returns:
+        How many reruns the replicate study holds in all.
+    """
+    present = {(r.replicate_of, r.seed) for r in
+               (TrialRecord.from_attrs(t.user_attrs) for t in replicates.get_trials(deepcopy=False))
+               if r.stale is not True}
+    for rep in planned:
+        if (rep.of, rep.seed) not in present:
+            record = TrialRecord(replicate_of=rep.of, seed=rep.seed)
+            replicates.enqueue_trial(dict(rep.params), user_attrs=record.to_attrs())
+    return len(planned)
+
+
+@dataclass(frozen=True)
+class SeedStats:
+    """A replicated config's objective over its seeds (the phase's trial and its reruns)."""
+
+    trial: int
+    values: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        return float(sum(self.values) / len(self.values))
+
+    @property
+    def sd(self) -> float:
+        """Sample standard deviation over seeds (0.0 with a single value)."""
+        if len(self.values) < 2:
+            return 0.0
+        m = self.mean
+        return float((sum((v - m) ** 2 for v in self.values) / (len(self.values) - 1)) ** 0.5)
+
+
+def seed_stats(study: optuna.Study, replicas: optuna.Study | None) -> dict[int, SeedStats]:
+    """Trial number -> its objective over seeds, for every trial that has COMPLETE replicates."""
+    if replicas is None:
+        return {}
+    by_trial: dict[int, list[float]] = {}
+    for rep in replicas.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        of = TrialRecord.from_attrs(rep.user_attrs).replicate_of
+        if of is not None and rep.value is not None:
+            by_trial.setdefault(of, []).append(float(rep.value))
+    trials = {t.number: t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
+    return {n: SeedStats(n, (float(trials[n].value or 0.0), *values))
+            for n, values in sorted(by_trial.items()) if n in trials}
+
+
+def pooled_sd(stats: Sequence[SeedStats]) -> float:
+    """The seed noise pooled over replicated configs: sqrt of the mean within-config variance."""
+    with_spread = [s for s in stats if len(s.values) > 1]
+    if not with_spread:
+        return float("nan")
+    return float((sum(s.sd ** 2 for s in with_spread) / len(with_spread)) ** 0.5)
+
+
+def open_replicas(storage: str, study_name: str) -> optuna.Study | None:
+    """The replicate study of ``study_name``, if it has one (opened read-only)."""
+    from budget_hpo.search.storage import open_storage
+
+    names = {s.study_name for s in optuna.get_all_study_summaries(
+        open_storage(storage, create=False), include_best_trial=False)}
+    name = replicate_study_name(study_name)
+    if name not in names:
+        return None
+    return optuna.load_study(study_name=name, storage=open_storage(storage, create=False))
