@@ -145,15 +145,17 @@ def test_a_stalled_worker_survives_and_its_result_is_kept(tmp_path):
     stalled = worker(tmp_path, storage, name, 0, *extra)
     deadline = time.time() + 300
     victim = None
-    while time.time() < deadline and victim is None:  # wait until A is inside its first trial
-        time.sleep(0.3)
-        try:
+    while time.time() < deadline and victim is None:  # wait until A trains its first trial:
+        time.sleep(0.3)  # its job folder exists, so A has left the study lock (a worker stopped
+        try:  # inside the lock would stop the other one too)
             running = [t for t in optuna.load_study(study_name=name, storage=storage).trials
                        if t.state == TrialState.RUNNING]
         except Exception:
             continue
-        victim = running[0].number if running else None
+        if running and (tmp_path / "worker0" / str(running[0].number)).is_dir():
+            victim = running[0].number
     assert victim is not None, "worker A never started a trial"
+    time.sleep(1.0)
     os.killpg(stalled.pid, signal.SIGSTOP)
     other = worker(tmp_path, storage, name, 1, *extra)
     try:
