@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-__all__ = ["EarlyStopRecord", "LineageRecord", "PhaseEndRecord", "SpaceRecord", "TrialRecord"]
+__all__ = [
+    "EarlyStopRecord", "LineageRecord", "NoiseRecord", "PhaseEndRecord", "SpaceRecord",
+    "TrialRecord",
+]
 
 
 @dataclass(frozen=True)
@@ -178,3 +181,36 @@ class LineageRecord:
     def from_study_attrs(cls, attrs: Mapping[str, Any]) -> LineageRecord | None:
         raw = attrs.get(cls.KEY)
         return cls(str(raw)) if raw else None
+
+
+@dataclass(frozen=True)
+class NoiseRecord:
+    """The measured seed noise behind ``search.early_stop.threshold=auto``: the objective of the
+    first forced config (trial ``of``) over further model seeds, and the threshold it sets."""
+
+    of: int  # the phase's trial that was replicated
+    values: tuple[float, ...]  # the COMPLETE reruns' objective values
+    factor: float  # threshold = factor x sd
+
+    KEY = "seed_noise"
+
+    @property
+    def sd(self) -> float:
+        """Sample standard deviation of ``values``; NaN with fewer than two."""
+        n = len(self.values)
+        if n < 2:
+            return float("nan")
+        mean = sum(self.values) / n
+        return float((sum((v - mean) ** 2 for v in self.values) / (n - 1)) ** 0.5)
+
+    @property
+    def threshold(self) -> float:
+        return self.factor * self.sd
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: {**asdict(self), "values": list(self.values)}}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> NoiseRecord | None:
+        raw = attrs.get(cls.KEY)
+        return cls(**{**raw, "values": tuple(raw["values"])}) if raw else None

@@ -168,8 +168,10 @@ class EarlyStopConfig:
 
     enabled: bool = MISSING
     patience: int = MISSING
-    threshold: float = MISSING
+    threshold: float | str = MISSING  # a number, or "auto" (from measured seed noise)
     top_k: int = MISSING
+    noise_seeds: int = MISSING  # threshold=auto: reruns of the first forced config
+    noise_factor: float = MISSING  # threshold=auto: threshold = noise_factor x their seed SD
 
 
 @dataclass

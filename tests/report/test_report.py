@@ -5,11 +5,13 @@ from __future__ import annotations
 import matplotlib.image as mpimg
 import optuna
 import pandas as pd
+import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from budget_hpo.records import EarlyStopRecord, LineageRecord
 from budget_hpo.report import write_report
+from budget_hpo.report.plots import _scaling_points
 from tests.helpers import run_cli
 
 DISTS = {
@@ -144,3 +146,22 @@ def test_summary_says_whether_the_top_budget_is_separable_from_the_next(tmp_path
     near = (tmp_path / "b" / "out" / "summary.md").read_text()
     assert "The top budget 2M is NOT separable from the next, 750k: gap 0.0100" in near
     assert "the ranking is within seed noise" in near
+
+
+def test_scaling_points_are_replicate_means_with_seed_sd_bars(tmp_path):
+    storage = replicated_study(tmp_path, gap=0.05)
+    study = optuna.load_study(study_name="budget-hpo-phase1", storage=storage)
+    # a lucky unreplicated 2M shallow trial does not displace the replicated config's mean
+    fill(study, [("2M", "shallow", 3e-4, 0.72)])
+    report = write_report(storage, tmp_path / "out")
+    trials = pd.read_csv(tmp_path / "out" / "trials.csv").set_index("number")
+    assert trials.loc[0, "seed_mean"] == pytest.approx(0.70)
+    assert trials.loc[0, "seed_sd"] == pytest.approx(0.01) and trials.loc[0, "seed_n"] == 3
+    assert pd.isna(trials.loc[2, "seed_mean"])
+    done = report.trials[report.trials["state"] == "COMPLETE"].assign(
+        kind="phase 1", budget=lambda f: f["params_budget"], style=lambda f: f["params_style"])
+    points = {(p[1], p[2]): p for p in _scaling_points(done, maximize=True)}
+    top = points[("shallow", PARAMS[("2M", "shallow")])]
+    assert top[3] == pytest.approx(0.70) and top[4] == pytest.approx((0.01, 0.01)) and top[5]
+    image = mpimg.imread(tmp_path / "out" / "scaling.png")
+    assert image.ndim == 3 and image.std() > 0.01

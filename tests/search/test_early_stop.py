@@ -6,7 +6,8 @@ import pytest
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import EarlyStopConfig
-from budget_hpo.search.early_stop import check_convergence, check_rule
+from budget_hpo.records import NoiseRecord
+from budget_hpo.search.early_stop import check_convergence, check_rule, in_force
 
 RULE = EarlyStopConfig(enabled=True, patience=6, threshold=0.02, top_k=3)
 
@@ -65,3 +66,39 @@ def test_unknown_direction_is_named():
     with pytest.raises(ConfigError, match="direction=up"):
         check_convergence([1.0], "up", RULE)
     assert math.isfinite(check_convergence([1.0, 2.0, 3.0], "minimize", RULE).spread or 0)
+
+
+AUTO = EarlyStopConfig(enabled=True, patience=6, threshold="auto", top_k=3, noise_seeds=3,
+                       noise_factor=2.0)
+VALUES = [0.70, 0.71, 0.715, 0.5, 0.5, 0.4]  # top-3 spread 0.015
+
+
+def test_auto_threshold_is_the_factor_times_the_measured_seed_sd():
+    noise = NoiseRecord(of=0, values=(0.70, 0.71, 0.72), factor=2.0)
+    assert noise.sd == pytest.approx(0.01) and noise.threshold == pytest.approx(0.02)
+    rule = in_force(AUTO, noise)
+    assert rule.threshold == pytest.approx(0.02) and rule.patience == 6
+    assert check_convergence(VALUES, "maximize", rule).converged
+    tight = in_force(AUTO, NoiseRecord(of=0, values=(0.70, 0.702, 0.704), factor=2.0))
+    assert tight.threshold == pytest.approx(0.004)  # the same top 3 are now too spread
+    assert not check_convergence(VALUES, "maximize", tight).converged
+
+
+def test_auto_threshold_never_fires_before_the_noise_is_measured():
+    for noise in (None, NoiseRecord(of=0, values=(0.7,), factor=2.0)):  # none, or one value
+        rule = in_force(AUTO, noise)
+        assert math.isnan(float(rule.threshold))
+        assert not check_convergence([0.7] * 10, "maximize", rule).converged
+
+
+def test_a_number_stays_the_threshold():
+    noise = NoiseRecord(of=0, values=(0.70, 0.8), factor=2.0)
+    assert in_force(RULE, noise) is RULE
+
+
+@pytest.mark.parametrize(("kwargs", "key"), [
+    ({"threshold": "often"}, "threshold"), ({"noise_seeds": 1}, "noise_seeds"),
+    ({"noise_factor": 0.0}, "noise_factor")])
+def test_bad_auto_settings_are_named(kwargs, key):
+    with pytest.raises(ConfigError, match=rf"search\.early_stop\.{key}="):
+        check_rule(EarlyStopConfig(**{**AUTO.__dict__, **kwargs}))

@@ -12,7 +12,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from budget_hpo.records import TrialRecord
+from budget_hpo.records import NoiseRecord, TrialRecord
 from budget_hpo.search.study import counted_trials, stale_numbers
 from tests.search.test_faults import GRACE
 from tests.search.test_faults import run as run_sweep
@@ -52,3 +52,27 @@ def test_replicates_run_once_survive_a_kill_and_stay_out_of_the_phase(tmp_path):
     # a rerun finds them done: nothing more
     assert run_sweep(tmp_path, extra=replicates) == 0
     assert len(studies(tmp_path)[1].trials) == len(reps.trials)
+
+
+def test_auto_threshold_measures_the_seed_noise_first_and_the_rule_uses_it(tmp_path):
+    auto = ["search.early_stop.enabled=true", "search.early_stop.threshold=auto",
+            "search.early_stop.noise_seeds=2", "search.early_stop.noise_factor=1000",
+            "search.early_stop.patience=2", "search.early_stop.top_k=2",
+            "search.replicates.seeds=1", "search.replicates.top_k=1"]
+    assert run_sweep(tmp_path, extra=auto) == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    phase, reps = studies(tmp_path)
+    noise = NoiseRecord.from_study_attrs(phase.user_attrs)
+    assert noise is not None and noise.of == 0 and len(noise.values) == 2
+    first = [r for r in (TrialRecord.from_attrs(t.user_attrs) for t in reps.trials)
+             if r.replicate_of == 0 and r.seed in (1, 2)]
+    assert len(first) == 2  # trial 0 (the first forced config) with seeds 1 and 2
+    assert phase.trials[0].user_attrs["forced_id"] == "G1-750k-shallow"
+    # a huge factor makes the measured threshold wide: the rule fires at patience, with it
+    stop = phase.user_attrs["early_stop"]
+    assert stop["threshold"] == pytest.approx(noise.threshold) and stop["n_complete"] == 2
+    assert len(counted_trials(phase)) == 2  # n_trials=3, stopped early; the reruns never count
+    pairs = [(r.replicate_of, r.seed) for r in
+             (TrialRecord.from_attrs(t.user_attrs) for t in reps.trials)]
+    assert len(pairs) == len(set(pairs))  # a best trial's seed-1 rerun is never run twice
+    summary = next((tmp_path / "sweep").rglob("summary.md")).read_text()
+    assert "threshold=auto" in summary

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from budget_hpo.report.plots import history_plot, pareto_plot, scaling_plot
-from budget_hpo.report.studies import load_studies, trials_frame, with_phase2
+from budget_hpo.report.studies import load_studies, seed_columns, trials_frame, with_phase2
 from budget_hpo.report.summary import summary_markdown
 
 __all__ = ["DEFAULT_STORAGE", "Report", "with_phase2", "write_report"]
@@ -29,7 +29,7 @@ class Report:
 def write_report(storage: str, folder: Path, names: Sequence[str] | None = None) -> Report:
     """Write the report for ``names`` (default: every budget-hpo study) into ``folder``."""
     studies = load_studies(storage, names)
-    frame = trials_frame(studies)
+    frame = seed_columns(trials_frame(studies), studies, storage)
     folder.mkdir(parents=True, exist_ok=True)
     files = (folder / "trials.csv", folder / "summary.md", folder / "scaling.png",
              folder / "history.png", folder / "pareto.png")

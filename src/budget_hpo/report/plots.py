@@ -42,8 +42,30 @@ def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
             ax.axhspan(low, high, color=color, alpha=0.12, lw=0)
 
 
+def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]:
+    """(kind, style, params, value, (err below, err above), replicated) of the best config of
+    each (phase, style, budget): by its mean over seeds where the group has replicated configs
+    (the ranking phase 2 uses), with ±1 seed SD; else by its value, with its 95% interval."""
+    points = []
+    for (kind, style, _budget), group in done.groupby(["kind", "style", "budget"]):
+        replicated = group[pd.to_numeric(_col(group, "seed_n")).fillna(0) >= 2]
+        rows, key = (replicated, "seed_mean") if len(replicated) else (group, "value")
+        best = rows.loc[rows[key].idxmax() if maximize else rows[key].idxmin()]
+        value = float(best[key])
+        if len(replicated):
+            err = (float(best["seed_sd"]),) * 2
+        elif maximize:
+            low, high = _num(best.get("val_auc_low")), _num(best.get("val_auc_high"))
+            err = (value - low, high - value)
+        else:
+            err = (np.nan, np.nan)
+        points.append((kind, style, float(best["params_exact"]), value, err, bool(len(replicated))))
+    return points
+
+
 def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
-    """Best objective per (phase, budget, style) against exact parameter count, with a trend."""
+    """Best objective per (phase, budget, style) against exact parameter count, with a trend:
+    error bars from seed replicates (thick) or the origin bootstrap (thin), baselines as bands."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -56,25 +78,23 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     phase2 = done["phase"].astype(str).str.startswith("phase2")
     done["kind"] = np.where(phase2, "phase 2", "phase 1")
     done = done.dropna(subset=["params_exact"])
-    points = []
-    for (kind, style, _budget), group in done.groupby(["kind", "style", "budget"]):
-        best = group.loc[group["value"].idxmax() if maximize else group["value"].idxmin()]
-        low, high = _num(best.get("val_auc_low")), _num(best.get("val_auc_high"))
-        err = (best["value"] - low, high - best["value"]) if maximize else (np.nan, np.nan)
-        points.append((kind, style, float(best["params_exact"]), float(best["value"]), err))
+    points = _scaling_points(done, maximize)
     colors = {"shallow": "tab:blue", "deep": "tab:orange"}
     for kind, marker in (("phase 1", "o"), ("phase 2", "*")):
         for style, color in colors.items():
             mine = [p for p in points if p[0] == kind and p[1] == style]
             if not mine:
                 continue
-            xs, ys = [p[2] for p in mine], [p[3] for p in mine]
-            yerr = np.array([p[4] for p in mine], dtype=float).T
-            if np.isfinite(yerr).all():
-                ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=color, elinewidth=1,
-                            capsize=3, alpha=0.8, zorder=2)
-            ax.scatter(xs, ys, marker=marker, s=90 if marker == "*" else 45, color=color,
-                       label=f"{style}, {kind}", zorder=3)
+            for replicated, width in ((True, 2.2), (False, 0.9)):
+                bars = [p for p in mine if p[5] is replicated and np.isfinite(p[4]).all()]
+                if bars:
+                    ax.errorbar([p[2] for p in bars], [p[3] for p in bars],
+                                yerr=np.array([p[4] for p in bars], dtype=float).T, fmt="none",
+                                ecolor=color, elinewidth=width, capsize=4 if replicated else 2,
+                                alpha=0.8, zorder=2)
+            ax.scatter([p[2] for p in mine], [p[3] for p in mine], marker=marker,
+                       s=90 if marker == "*" else 45, color=color, label=f"{style}, {kind}",
+                       zorder=3)
     if maximize:
         baseline_bands(ax, done)
     trend = [(p[2], p[3]) for p in points if p[0] == "phase 1"]
@@ -87,7 +107,9 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("best validation objective")
-    ax.set_title("Best objective by budget and style (bars, bands: 95% intervals)")
+    ax.set_title("Best config by budget and style: mean ± seed SD where replicated (thick),\n"
+                 "else its value with the 95% origin-bootstrap interval (thin); bands: baselines",
+                 fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     if points:
         ax.legend(fontsize=8)

@@ -2,9 +2,10 @@
 
 Columns: ``study``, ``phase`` (``phase2`` for a study with a parent, see
 :class:`budget_hpo.records.LineageRecord`, else ``phase1``), ``parent``, ``number``, ``state``,
-``value``, one ``params_<name>`` column per search parameter, and one column per
-:class:`budget_hpo.records.TrialRecord` field. A phase-2 study is linked to its phase 1 through
-its recorded parent, never through its name.
+``value``, one ``params_<name>`` column per search parameter, one column per
+:class:`budget_hpo.records.TrialRecord` field, and for a trial with seed replicates
+``seed_mean``, ``seed_sd`` and ``seed_n`` (its objective over seeds, itself included). A phase-2
+study is linked to its phase 1 through its recorded parent, never through its name.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ import pandas as pd
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.records import LineageRecord, TrialRecord
+from budget_hpo.search.replicates import open_replicas, replicate_study_name, seed_stats
 from budget_hpo.search.storage import open_storage, open_study
 
-__all__ = ["PREFIX", "load_studies", "parent_of", "phase_of", "trials_frame", "with_phase2"]
+__all__ = [
+    "PREFIX", "load_studies", "parent_of", "phase_of", "seed_columns", "trials_frame",
+    "with_phase2",
+]
 
 PREFIX = "budget-hpo-"
 
@@ -42,11 +47,13 @@ def _summaries(storage: str) -> list[Any]:
 
 
 def load_studies(storage: str, names: Sequence[str] | None = None) -> list[optuna.Study]:
-    """The named studies, or every ``budget-hpo-*`` study in ``storage`` (phase 1 first)."""
+    """The named studies, or every ``budget-hpo-*`` study in ``storage`` (phase 1 first; a
+    phase's seed replicates are read with it, not as a study of their own)."""
     if not names:
-        names = [s.study_name for s in sorted(
-            (s for s in _summaries(storage) if s.study_name.startswith(PREFIX)),
-            key=lambda s: (phase_of(s), s.study_name))]
+        ours = [s for s in _summaries(storage) if s.study_name.startswith(PREFIX)]
+        replicas = {replicate_study_name(s.study_name) for s in ours}  # read with their phase
+        names = [s.study_name for s in sorted(ours, key=lambda s: (phase_of(s), s.study_name))
+                 if s.study_name not in replicas]
     if not names:
         raise ConfigError("--storage", storage, "a storage holding budget-hpo-* studies")
     return [open_study(storage, name) for name in names]
@@ -76,3 +83,16 @@ def trials_frame(studies: Sequence[optuna.Study]) -> pd.DataFrame:
                *(f.name for f in fields(TrialRecord))]
     frame = pd.DataFrame(rows)
     return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])
+
+
+def seed_columns(frame: pd.DataFrame, studies: Sequence[optuna.Study], storage: str
+                 ) -> pd.DataFrame:
+    """``frame`` with ``seed_mean``, ``seed_sd`` and ``seed_n`` for every replicated trial."""
+    rows = [{"study": study.study_name, "number": n, "seed_mean": s.mean, "seed_sd": s.sd,
+             "seed_n": len(s.values)}
+            for study in studies
+            for n, s in seed_stats(study, open_replicas(storage, study.study_name)).items()]
+    columns = ["study", "number", "seed_mean", "seed_sd", "seed_n"]
+    if frame.empty:
+        return frame.reindex(columns=[*frame.columns, *columns[2:]])
+    return frame.merge(pd.DataFrame(rows, columns=columns), on=["study", "number"], how="left")

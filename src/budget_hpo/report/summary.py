@@ -17,7 +17,7 @@ from budget_hpo.phase2.spec import ranked_outcomes
 from budget_hpo.report.studies import parent_of
 from budget_hpo.search.replicates import open_replicas, pooled_sd, seed_stats
 from budget_hpo.search.storage import display_url
-from budget_hpo.search.study import early_stop_of
+from budget_hpo.search.study import early_stop_of, noise_of
 
 __all__ = ["best_per_group", "summary_markdown"]
 
@@ -88,6 +88,11 @@ def _phase1_section(study: optuna.Study, frame: pd.DataFrame) -> list[str]:
                   f"{stop.n_trials} trials; no further trial was launched.", ""]
     else:
         lines += ["Not converged (no early stop recorded).", ""]
+    noise = noise_of(study)
+    if noise is not None:
+        lines += [f"Early-stop threshold=auto: {noise.factor:g} × the seed SD {noise.sd:.4f} of "
+                  f"trial {noise.of} (the first forced config) over {len(noise.values)} further "
+                  f"seeds = {noise.threshold:.4f}.", ""]
     best = best_per_group(sub.assign(budget=_col(sub, "params_budget"),
                                      style=_col(sub, "params_style")),
                           ["budget", "style"], study.direction.name == "MAXIMIZE")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config
-from budget_hpo.search.early_stop import check_rule
+from budget_hpo.search.early_stop import check_rule, is_auto
 from budget_hpo.search.pruners import check_pruning
 from budget_hpo.trial.validate import at_least
 
@@ -34,6 +34,9 @@ def check_search(
     at_least("hydra.sweeper.n_trials", n_trials, 1)
     at_least("hydra.sweeper.n_jobs", n_jobs, 1)
     check_rule(search.early_stop)
+    if is_auto(search.early_stop) and not search.forced:
+        raise ConfigError("search.early_stop.threshold", "auto",
+                          "a number when search.forced=false (auto reruns the first forced config)")
     check_pruning(cfg)
     if not 0.0 <= search.max_failure_share <= 1.0:
         raise ConfigError("search.max_failure_share", search.max_failure_share, "0 <= share <= 1")

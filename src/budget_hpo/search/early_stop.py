@@ -4,32 +4,60 @@ Once at least ``patience`` trials are complete and the best ``top_k`` objective 
 ``threshold`` of each other, the study has converged and no further trials are launched. Only
 COMPLETE trials count: failed and pruned trials have no comparable objective value, so they count
 neither towards ``patience`` nor towards the top ``top_k``.
+
+``threshold: auto`` sets the threshold from measured seed noise: the first forced config is rerun
+with ``noise_seeds`` further model seeds when the phase starts, and the threshold is
+``noise_factor`` times their standard deviation (:class:`budget_hpo.records.NoiseRecord`). Until
+that is measured the rule cannot fire.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.records import NoiseRecord
 from budget_hpo.schema import EarlyStopConfig
 
-__all__ = ["Convergence", "check_convergence", "check_rule"]
+__all__ = ["AUTO", "Convergence", "check_convergence", "check_rule", "in_force", "is_auto"]
+
+AUTO = "auto"  # search.early_stop.threshold: from measured seed noise
+
+
+def is_auto(rule: EarlyStopConfig) -> bool:
+    return rule.threshold == AUTO
 
 
 def check_rule(rule: EarlyStopConfig) -> None:
     """Refuse a rule that could never fire or always fires.
 
     Raises:
-        ConfigError: ``patience < 1``, ``top_k < 2`` or a negative ``threshold``.
+        ConfigError: ``patience < 1``, ``top_k < 2``, a ``threshold`` neither a number >= 0 nor
+            ``auto``, or (with ``auto``) ``noise_seeds < 2`` or ``noise_factor <= 0``.
     """
     if rule.patience < 1:
         raise ConfigError("search.early_stop.patience", rule.patience, "an integer >= 1")
     if rule.top_k < 2:
         raise ConfigError("search.early_stop.top_k", rule.top_k, "an integer >= 2")
-    if not rule.threshold >= 0:
-        raise ConfigError("search.early_stop.threshold", rule.threshold, "a number >= 0")
+    if is_auto(rule):
+        if rule.noise_seeds < 2:
+            raise ConfigError("search.early_stop.noise_seeds", rule.noise_seeds,
+                              "an integer >= 2 (threshold=auto needs a standard deviation)")
+        if not rule.noise_factor > 0:
+            raise ConfigError("search.early_stop.noise_factor", rule.noise_factor, "a number > 0")
+    elif isinstance(rule.threshold, str) or not rule.threshold >= 0:
+        raise ConfigError("search.early_stop.threshold", rule.threshold,
+                          f"a number >= 0, or {AUTO} (noise_factor x the measured seed SD)")
+
+
+def in_force(rule: EarlyStopConfig, noise: NoiseRecord | None) -> EarlyStopConfig:
+    """The rule with a number for its threshold: ``auto`` becomes the measured noise's
+    threshold, or NaN (the rule cannot fire) while the noise is not yet measured."""
+    if not is_auto(rule):
+        return rule
+    return replace(rule, threshold=float("nan") if noise is None else noise.threshold)
 
 
 @dataclass(frozen=True)
@@ -50,7 +78,7 @@ def check_convergence(
     Args:
         values: objective values of complete trials (any order); NaN values are ignored.
         direction: ``"maximize"`` or ``"minimize"``: which end is "best".
-        rule: patience, threshold and top_k.
+        rule: patience, threshold (a number: see :func:`in_force`) and top_k.
     """
     if direction not in ("maximize", "minimize"):
         raise ConfigError("direction", direction, "maximize | minimize")
@@ -60,5 +88,6 @@ def check_convergence(
         return Convergence(False, len(ranked), None, tuple(ranked))
     top = tuple(ranked[: rule.top_k])
     spread = max(top) - min(top)
-    converged = len(ranked) >= rule.patience and spread <= rule.threshold + 1e-12
+    threshold = float(rule.threshold)
+    converged = len(ranked) >= rule.patience and spread <= threshold + 1e-12
     return Convergence(converged, len(ranked), spread, top)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
-from budget_hpo.configs import compose_config, composer
+from budget_hpo.configs import compose_config, composer, group_options
 from budget_hpo.errors import ConfigError
-from budget_hpo.schema import Config, typed_config
+from budget_hpo.schema import Config, EarlyStopConfig, typed_config
+from budget_hpo.search.checks import check_search
+from budget_hpo.search.early_stop import is_auto
 from budget_hpo.search.forced import ForcedTrial, forced_trials
 from budget_hpo.search.space import search_params
 from budget_hpo.search.storage import display_url
@@ -105,6 +107,13 @@ def format_plan(rows: Sequence[PlanRow]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
 
 
+def _threshold(stop: EarlyStopConfig) -> str:
+    if not is_auto(stop):
+        return str(stop.threshold)
+    return (f"{stop.noise_factor} x the seed SD of the first forced config (measured first: "
+            f"{stop.noise_seeds} more seeds of it)")
+
+
 def search_summary(args: Sequence[str], n_forced: int) -> str:
     """The search a ``-m`` run of these overrides would do: space, trials, study, stop rule."""
     raw = compose_config(args, return_hydra_config=True)
@@ -113,6 +122,8 @@ def search_summary(args: Sequence[str], n_forced: int) -> str:
         return ""
     space = search_params(sweeper.get("params"), cfg.search.budgets)
     stop, n_trials = cfg.search.early_stop, int(sweeper.n_trials)
+    check_search(cfg, n_trials=n_trials, n_jobs=int(sweeper.n_jobs),
+                 direction=str(sweeper.direction), budgets=group_options("budget"))
     lines = [
         f"search {cfg.search.name}: study {sweeper.study_name!s} in "
         f"{display_url(str(sweeper.storage))} "
@@ -121,7 +132,7 @@ def search_summary(args: Sequence[str], n_forced: int) -> str:
         f"(TPE start-up trials), then up to {max(n_trials - n_forced, 0)} TPE; "
         f"n_jobs={sweeper.n_jobs}; direction {sweeper.direction}",
         f"early stop: once >= {stop.patience} trials are complete and the top {stop.top_k} lie "
-        f"within {stop.threshold}" + ("" if stop.enabled else " (disabled)"),
+        f"within {_threshold(stop)}" + ("" if stop.enabled else " (disabled)"),
         "TPE search space:",
         *(f"  {name}: {expression}" for name, expression in space.items()),
     ]

@@ -65,7 +65,7 @@ def enqueue_replicates(replicates: optuna.Study, planned: Sequence[Replicate]) -
     """Enqueue the planned reruns not yet in the replicate study (call under the study lock).
 
     Returns:
-        How many reruns the replicate study holds in all.
+        How many distinct reruns the replicate study holds in all (``n_total`` of its phase).
     """
     present = {(r.replicate_of, r.seed) for r in
                (TrialRecord.from_attrs(t.user_attrs) for t in replicates.get_trials(deepcopy=False))
@@ -74,7 +74,7 @@ def enqueue_replicates(replicates: optuna.Study, planned: Sequence[Replicate]) -
         if (rep.of, rep.seed) not in present:
             record = TrialRecord(replicate_of=rep.of, seed=rep.seed)
             replicates.enqueue_trial(dict(rep.params), user_attrs=record.to_attrs())
-    return len(planned)
+    return len(present | {(rep.of, rep.seed) for rep in planned})
 
 
 @dataclass(frozen=True)

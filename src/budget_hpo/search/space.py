@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from optuna.distributions import BaseDistribution, CategoricalDistribution
+import optuna
+from optuna.distributions import BaseDistribution, CategoricalDistribution, distribution_to_json
 
-__all__ = ["search_params", "space_changes"]
+from budget_hpo.errors import ConfigError
+from budget_hpo.records import SpaceRecord
+
+__all__ = ["check_space", "search_params", "space_changes"]
 
 
 def search_params(params: Mapping[str, Any] | None, budgets: Sequence[str]) -> dict[str, str]:
@@ -33,6 +37,24 @@ def space_changes(recorded: Mapping[str, str], current: Mapping[str, BaseDistrib
         if before != now:
             changes.append(f"{name} was {_show(before)}, now {_show(now)}")
     return "; ".join(changes)
+
+
+def check_space(study: optuna.Study, space: Mapping[str, BaseDistribution]) -> None:
+    """Record the space of a new study; refuse to continue one with another space (under the
+    study lock)."""
+    current = {k: distribution_to_json(v) for k, v in space.items()}
+    recorded = SpaceRecord.from_study_attrs(study.user_attrs)
+    if recorded is None:
+        if not study.get_trials(deepcopy=False):
+            for key, value in SpaceRecord(current).to_attrs().items():
+                study.set_user_attr(key, value)
+        return
+    changes = space_changes(recorded.params, space)
+    if changes:
+        raise ConfigError(
+            "hydra.sweeper.params / search.budgets", changes,
+            f"the space study {study.study_name} began with: rerun with its values, or "
+            f"start a new study (hydra.sweeper.study_name={study.study_name}-2)")
 
 
 def _show(dist: BaseDistribution | None) -> str:

@@ -17,9 +17,9 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from budget_hpo.records import EarlyStopRecord, PhaseEndRecord, TrialRecord
+from budget_hpo.records import EarlyStopRecord, NoiseRecord, PhaseEndRecord, TrialRecord
 from budget_hpo.schema import EarlyStopConfig, SearchConfig
-from budget_hpo.search.early_stop import Convergence, check_convergence
+from budget_hpo.search.early_stop import Convergence, check_convergence, in_force
 from budget_hpo.search.forced import ForcedTrial
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "phase_end_written",
     "enqueue_forced",
     "failure_share",
+    "noise_of",
     "record_result",
     "running_trials",
     "stale_numbers",
@@ -114,8 +115,9 @@ def update_early_stop(
     """Apply the rule to the study's COMPLETE trials (plus ``pending`` values not yet told).
 
     The first time it fires, the stop is recorded on the study (:class:`EarlyStopRecord`) and
-    logged. Returns the verdict.
+    logged. ``threshold: auto`` reads the seed noise recorded on the study. Returns the verdict.
     """
+    rule = in_force(rule, noise_of(study))
     values = {t.number: float(t.value) for t in _trials(study, (TrialState.COMPLETE,))}  # type: ignore[arg-type]
     values.update(pending or {})
     verdict = check_convergence(values.values(), direction, rule)
@@ -123,7 +125,7 @@ def update_early_stop(
         assert verdict.spread is not None
         record = EarlyStopRecord(
             n_complete=verdict.n_complete, n_trials=len(_trials(study)), spread=verdict.spread,
-            top_values=verdict.top_values, patience=rule.patience, threshold=rule.threshold,
+            top_values=verdict.top_values, patience=rule.patience, threshold=float(rule.threshold),
             top_k=rule.top_k,
         )
         for key, value in record.to_attrs().items():
@@ -134,6 +136,11 @@ def update_early_stop(
             rule.top_k, verdict.n_complete, verdict.spread, rule.threshold,
         )
     return verdict
+
+
+def noise_of(study: optuna.Study) -> NoiseRecord | None:
+    """The seed noise measured for ``threshold: auto``, if recorded on ``study``."""
+    return NoiseRecord.from_study_attrs(study.user_attrs)
 
 
 def early_stop_of(study: optuna.Study) -> EarlyStopRecord | None:

@@ -9,7 +9,8 @@ configuration and its launcher, and replaces only the batch loop, which lacks wh
 * workers may share one study: a lock serialises enqueueing and admission, and a dead worker's
   trial is failed and its config retried (:mod:`budget_hpo.search.heartbeat`);
 * outcomes, pruned, failed or lost to the launcher, are told (:mod:`budget_hpo.search.outcomes`);
-* the early-stop rule in force is applied before every launch;
+* the early-stop rule in force is applied before every launch (``threshold: auto`` measures the
+  seed noise first, :mod:`.noise`);
 * the best configs are rerun with further seeds when the phase ends (:mod:`.replicates`);
 * job folders are numbered by trial number, so a rerun never overwrites an earlier job's folder.
 """
@@ -33,17 +34,19 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
     create_params_from_overrides,
 )
 from omegaconf import DictConfig, OmegaConf
-from optuna.distributions import BaseDistribution, distribution_to_json
+from optuna.distributions import BaseDistribution
 
 from budget_hpo.configs import natural_key
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import LineageRecord, SpaceRecord, TrialRecord
+from budget_hpo.records import LineageRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
 from budget_hpo.search.checks import check_search
+from budget_hpo.search.early_stop import is_auto
 from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
+from budget_hpo.search.noise import measure_noise, noise_plan
 from budget_hpo.search.outcomes import from_return, recovered, tell
 from budget_hpo.search.replicates import (
     Replicate,
@@ -52,7 +55,7 @@ from budget_hpo.search.replicates import (
     top_configs,
 )
 from budget_hpo.search.results import write_results
-from budget_hpo.search.space import search_params, space_changes
+from budget_hpo.search.space import check_space, search_params
 from budget_hpo.search.storage import display_url, open_study, parse_url, study_lock
 from budget_hpo.search.study import (
     check_failure_share,
@@ -142,13 +145,19 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         )
         for name in fixed:
             space.pop(name, None)
+        self.space = (space, fixed, fixed_overrides)
         study = self._open_study(space)
-        self._run_phase(study, self.n_trials, space, fixed, fixed_overrides)
-        self._replicate(study, space, fixed, fixed_overrides)
+        if is_auto(self.settings.search.early_stop):
+            self._measure_noise(study)
+        self._run_phase(study, self.n_trials)
+        settings, seed = self.settings.search.replicates, self.settings.seed
+        if settings.seeds:
+            self._replicate(study, [Replicate(number, params, seed + i)
+                                    for number, params in top_configs(study, settings.top_k)
+                                    for i in range(1, settings.seeds + 1)], "seed replicates")
         self._write_results(study)
 
-    def _run_phase(self, study: optuna.Study, n_total: int, space: dict[str, BaseDistribution],
-                   fixed: Any, fixed_overrides: Any, replicates: bool = False) -> None:
+    def _run_phase(self, study: optuna.Study, n_total: int, replicates: bool = False) -> None:
         """Ask, launch and tell until ``n_total`` trials count (or the early stop fires)."""
         while True:
             trials = self._admit(study, n_total, early_stop=not replicates)
@@ -157,24 +166,32 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             if not trials:  # others' trials may still fail (their retries run here): wait
                 time.sleep(float(self.settings.search.heartbeat_interval))
                 continue
-            self._run_batch(study, trials, space, fixed, fixed_overrides, replicates)
+            self._run_batch(study, trials, replicates)
 
-    def _replicate(self, study: optuna.Study, space: dict[str, BaseDistribution], fixed: Any,
-                   fixed_overrides: Any) -> None:
-        """Rerun the phase's best configs with further seeds, in ``<study>-replicates``."""
-        settings = self.settings.search.replicates
-        if settings.seeds == 0:
-            return
+    def _replicate(self, study: optuna.Study, plan: list[Replicate], why: str) -> optuna.Study:
+        """Run the planned reruns of ``study``'s trials in ``<study>-replicates``."""
         url, name = str(self.storage), replicate_study_name(str(self.study_name))
-        plan = [Replicate(number, params, self.settings.seed + i)
-                for number, params in top_configs(study, settings.top_k)
-                for i in range(1, settings.seeds + 1)]
         with study_lock(url, name):
             replicas = open_study(url, name, search=self.settings.search, direction=self.direction,
                                   sampler=optuna.samplers.RandomSampler(self.settings.seed))
             total = enqueue_replicates(replicas, plan)
-        log.info("seed replicates: %d reruns in study %s", len(plan), name)
-        self._run_phase(replicas, total, space, fixed, fixed_overrides, replicates=True)
+        log.info("%s: %d reruns in study %s", why, len(plan), name)
+        self._run_phase(replicas, total, replicates=True)
+        return replicas
+
+    def _measure_noise(self, study: optuna.Study) -> None:
+        """``threshold: auto``: rerun the first forced config with further seeds; record the
+        threshold their spread sets (:mod:`budget_hpo.search.noise`)."""
+        rule = self.settings.search.early_stop
+        plan = noise_plan(study, self.forced[0].id, rule, self.settings.seed)
+        replicas = self._replicate(study, plan, "seed noise for threshold=auto")
+        noise = measure_noise(replicas, plan, rule.noise_factor)
+        with study_lock(str(self.storage), study.study_name):
+            for key, value in noise.to_attrs().items():
+                study.set_user_attr(key, value)
+        log.info("threshold=auto: seed SD %.4f over %d seeds of trial %d (%s): threshold %.4f%s",
+                 noise.sd, len(noise.values), noise.of, self.forced[0].id, noise.threshold,
+                 "" if len(noise.values) >= 2 else ": fewer than 2 completed, no early stop")
 
     def _open_study(self, space: dict[str, BaseDistribution]) -> optuna.Study:
         """Open (or create) the study, refuse a changed space, fail a dead worker's trials,
@@ -185,7 +202,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         with study_lock(url, name):  # also serialises schema creation
             study = open_study(url, name, search=search, direction=self.direction,
                                sampler=self.sampler)
-            self._check_space(study, space)
+            check_space(study, space)
             if search.parent and LineageRecord.from_study_attrs(study.user_attrs) is None:
                 for key, value in LineageRecord(search.parent).to_attrs().items():
                     study.set_user_attr(key, value)
@@ -199,22 +216,6 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         log.info("search space: %s", {k: repr(v) for k, v in space.items()})
         log.info("sampler: %s", _describe(self.sampler))
         return study
-
-    def _check_space(self, study: optuna.Study, space: dict[str, BaseDistribution]) -> None:
-        """Record the space of a new study; refuse to continue one with another space."""
-        current = {k: distribution_to_json(v) for k, v in space.items()}
-        recorded = SpaceRecord.from_study_attrs(study.user_attrs)
-        if recorded is None:
-            if not study.get_trials(deepcopy=False):
-                for key, value in SpaceRecord(current).to_attrs().items():
-                    study.set_user_attr(key, value)
-            return
-        changes = space_changes(recorded.params, space)
-        if changes:
-            raise ConfigError(
-                "hydra.sweeper.params / search.budgets", changes,
-                f"the space study {study.study_name} began with: rerun with its values, or "
-                f"start a new study (hydra.sweeper.study_name={study.study_name}-2)")
 
     def _admit(self, study: optuna.Study, n_total: int, early_stop: bool = True
                ) -> list[optuna.Trial] | None:
@@ -237,17 +238,11 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             return None
         return trials
 
-    def _run_batch(
-        self, study: optuna.Study, trials: list[optuna.Trial], space: dict[str, BaseDistribution],
-        fixed: Any, fixed_overrides: Any, replicates: bool = False,
-    ) -> None:
+    def _run_batch(self, study: optuna.Study, trials: list[optuna.Trial], replicates: bool) -> None:
         """Launch one batch with heartbeats, tell every result, then check the stop rules."""
-        overrides = [
-            (*o, *self._job_overrides(t, replicates))
-            for o, t in zip(
-                self._configure_trials(trials, space, fixed, fixed_overrides), trials, strict=True
-            )
-        ]
+        overrides = [(*o, *self._job_overrides(t, replicates))
+                     for o, t in zip(self._configure_trials(trials, *self.space), trials,
+                                     strict=True)]
         numbers = [t.number for t in trials]
         with Heartbeat(study, [t._trial_id for t in trials]):
             try:
