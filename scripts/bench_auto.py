@@ -94,7 +94,7 @@ def main() -> None:
         ours_wall = time.perf_counter() - start
         if proc.returncode:
             sys.exit(proc.stderr[-3000:])
-        ours = optuna.load_study(study_name="budget-hpo-phase1", storage=storage).best_trial
+        ours = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage).best_trial
 
         start = time.perf_counter()
         child = subprocess.run([sys.executable, __file__, "--auto-child", str(args.trials),

@@ -53,7 +53,7 @@ def main() -> None:
             wall = time.perf_counter() - start
             if proc.returncode != 0:
                 sys.exit(f"{name} failed:\n{proc.stderr[-3000:]}")
-            study = optuna.load_study(study_name="budget-hpo-demo", storage=storage)
+            study = optuna.load_study(study_name="budget-hpo-demo-synthetic", storage=storage)
             steps = 0
             for t in study.trials:
                 record = TrialRecord.from_attrs(t.user_attrs)

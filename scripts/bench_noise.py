@@ -43,8 +43,8 @@ def main() -> None:
             if proc.returncode:
                 sys.exit(proc.stderr[-3000:])
             wall = time.perf_counter() - start
-            study = optuna.load_study(study_name="budget-hpo-demo", storage=storage)
-            reps = optuna.load_study(study_name="budget-hpo-demo-replicates", storage=storage)
+            study = optuna.load_study(study_name="budget-hpo-demo-synthetic", storage=storage)
+            reps = optuna.load_study(study_name="budget-hpo-demo-synthetic-replicates", storage=storage)
             seeds = seed_stats(study, reps)
             complete = [t for t in study.trials if t.state.name == "COMPLETE"]
             best = study.best_trial

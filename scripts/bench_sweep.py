@@ -57,7 +57,7 @@ def main() -> None:
         sweep_wall = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(proc.stderr[-3000:])
-        study = optuna.load_study(study_name="budget-hpo-phase1", storage=storage)
+        study = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage)
         configs = [[*(f"{k}={v}" for k, v in t.params.items()), *common] for t in study.trials]
         in_sweep = sum(t.user_attrs["wall_time_s"] for t in study.trials)
         spec = Path(tmp) / "configs.json"

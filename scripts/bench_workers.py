@@ -27,7 +27,7 @@ def idle_share(storage: str) -> tuple[float, float, float, int]:
     from budget_hpo.records import TrialRecord
     from budget_hpo.search.storage import open_study
 
-    study = open_study(storage, "budget-hpo-phase1")
+    study = open_study(storage, "budget-hpo-phase1-synthetic")
     done = [t for t in study.trials if t.state.name == "COMPLETE"]
     busy = sum(TrialRecord.from_attrs(t.user_attrs).wall_time_s or 0.0 for t in done)
     span = (max(t.datetime_complete for t in done) - min(t.datetime_start for t in done)).total_seconds()

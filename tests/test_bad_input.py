@@ -26,7 +26,7 @@ from tests.helpers import SMALL, run_cli
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-STUDY = "budget-hpo-phase1"
+STUDY = "budget-hpo-phase1-synthetic"
 
 
 def series(tmp: Path, name: str = "data.csv", n: int = 3, length: int = 500,

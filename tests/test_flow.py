@@ -31,15 +31,15 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
               "search.replicates.seeds=0", *experiment]
     proc = run_cli("budget-hpo", phase1, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    files = sorted(p.name for p in (conf / "search" / "budget-hpo-phase1").iterdir())
+    files = sorted(p.name for p in (conf / "search" / "budget-hpo-phase1-prices").iterdir())
     assert len(files) == 2 and all(f.startswith("phase2_") and f.endswith(".yaml") for f in files)
     report = tmp_path / "p1" / "report"
     trials = pd.read_csv(report / "trials.csv")
     assert len(trials) == 12 and (report / "scaling.png").stat().st_size > 5_000
-    assert "budget-hpo-phase1" in (report / "summary.md").read_text()
+    assert "budget-hpo-phase1-prices" in (report / "summary.md").read_text()
 
     # the on-demand command regenerates byte-identical files
-    folder = conf / "search" / "budget-hpo-phase1"
+    folder = conf / "search" / "budget-hpo-phase1-prices"
     before = {f: (folder / f).read_bytes() for f in files}
     again = run_cli("budget-hpo-phase2", [f"hydra.sweeper.storage={storage}",
                                           f"search.phase2.config_dir={conf}", *experiment],
@@ -49,12 +49,12 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert {f: (folder / f).read_bytes() for f in files} == before
 
     budget = files[0].removeprefix("phase2_").removesuffix(".yaml")
-    phase2 = ["-m", "--config-dir", str(conf), f"search=budget-hpo-phase1/phase2_{budget}",
+    phase2 = ["-m", "--config-dir", str(conf), f"search=budget-hpo-phase1-prices/phase2_{budget}",
               "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/p2"]  # nothing else
     proc = run_cli("budget-hpo", phase2, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    study = optuna.load_study(study_name=f"budget-hpo-phase1-phase2_{budget}", storage=storage)
-    assert len(study.trials) == 3 and study.user_attrs["parent_study"] == "budget-hpo-phase1"
+    study = optuna.load_study(study_name=f"budget-hpo-phase1-prices-phase2_{budget}", storage=storage)
+    assert len(study.trials) == 3 and study.user_attrs["parent_study"] == "budget-hpo-phase1-prices"
     for job in (tmp_path / "p2").glob("[0-9]*"):  # the same file, steps and lookback
         if not (job / "result.json").is_file():
             continue
@@ -85,12 +85,12 @@ def test_readme_main_job_runs_the_whole_flow_at_demo_scale(tmp_path):
     proc = run_cli("budget-hpo", ["-m", "search=demo", f"hydra.sweep.dir={tmp_path}/demo"],
                    cwd=tmp_path, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    study = optuna.load_study(study_name="budget-hpo-demo",
+    study = optuna.load_study(study_name="budget-hpo-demo-synthetic",
                               storage=f"sqlite:///{tmp_path}/multirun/demo.db")
     forced = [t.user_attrs.get("forced_id") for t in study.trials if t.user_attrs.get("forced")]
     assert len(forced) == 11 and forced[0] == "G1-750k-shallow"
     assert len(study.trials) > 11  # TPE trials followed the forced ones
     assert "early_stop" in study.user_attrs and len(study.trials) < 30  # converged before n_trials
-    assert len(list((tmp_path / "multirun" / "demo_conf" / "search" / "budget-hpo-demo").glob(
+    assert len(list((tmp_path / "multirun" / "demo_conf" / "search" / "budget-hpo-demo-synthetic").glob(
         "phase2_*.yaml"))) == 2
     assert (tmp_path / "demo" / "report" / "summary.md").exists()

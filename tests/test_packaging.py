@@ -36,7 +36,7 @@ def user_conf(root: Path, data_path: Path) -> Path:
     (conf / "data").mkdir()
     (conf / "budget" / "50M.yaml").write_text(BUDGET_50M)
     (conf / "data" / "my_exchange.yaml").write_text(
-        f"defaults:\n  - csv\nname: csv\npath: {data_path}\nval_size: 50\ntest_size: 50\n")
+        f"defaults:\n  - csv\npath: {data_path}\nval_size: 50\ntest_size: 50\n")
     return conf
 
 

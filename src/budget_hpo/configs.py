@@ -31,9 +31,11 @@ __all__ = [
     "GROUPS",
     "compose_config",
     "composer",
+    "dataset_name",
     "group_options",
     "natural_key",
     "package_config_dir",
+    "register_resolvers",
     "search_dirs",
     "split_args",
     "user_config_dir",
@@ -48,6 +50,36 @@ GROUPS = (
     "budget", "style", "regularization", "model", "data", "trainer", "objective", "forced",
     "search",
 )
+
+
+DATASET_RESOLVER = "budget_hpo.dataset"  # ${budget_hpo.dataset:name,choice,path,paths}
+
+
+def dataset_name(name: str | None, choice: str | None, path: str | None,
+                 paths: Sequence[str] | None) -> str:
+    """A dataset's name, as study names and phase-2 folders spell it: ``data.name`` when set,
+    else the data option's name (``data=my_exchange``), else for ``data=csv`` the file's stem
+    (several pooled files: their stems joined by ``+``). Characters other than letters, digits
+    and ``_.+-`` become ``_``."""
+    if name:
+        raw = str(name)
+    elif choice and choice != "csv":
+        raw = str(choice)
+    else:
+        files = [str(p) for p in (paths or [])] or ([str(path)] if path else [])
+        raw = "+".join(Path(f).stem for f in files) or "data"
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", raw)
+
+
+def register_resolvers() -> None:
+    """Register ``${budget_hpo.dataset:...}`` (see :func:`dataset_name`) once per process."""
+    from omegaconf import OmegaConf
+
+    def resolve(name: Any = None, choice: Any = None, path: Any = None, paths: Any = None) -> str:
+        return dataset_name(name, choice, path, list(paths) if paths else None)
+
+    if not OmegaConf.has_resolver(DATASET_RESOLVER):
+        OmegaConf.register_resolver(DATASET_RESOLVER, resolve, annotation_validation="off")
 
 
 def package_config_dir() -> Path:
@@ -149,6 +181,7 @@ def composer(args: Sequence[str] = ()) -> Iterator[Callable[..., Any]]:
     from budget_hpo.schema import register_configs
 
     register_configs()
+    register_resolvers()
     base = split_args(args)
 
     def _compose(extra: Sequence[str] = (), return_hydra_config: bool = False) -> Any:

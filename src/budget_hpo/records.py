@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 __all__ = [
-    "EarlyStopRecord", "LineageRecord", "NoiseRecord", "PhaseEndRecord", "SpaceRecord",
-    "TrialRecord",
+    "DatasetRecord", "EarlyStopRecord", "LineageRecord", "NoiseRecord", "PhaseEndRecord",
+    "SpaceRecord", "TrialRecord",
 ]
 
 
@@ -214,3 +214,21 @@ class NoiseRecord:
     def from_study_attrs(cls, attrs: Mapping[str, Any]) -> NoiseRecord | None:
         raw = attrs.get(cls.KEY)
         return cls(**{**raw, "values": tuple(raw["values"])}) if raw else None
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """The dataset a study searched (:func:`budget_hpo.configs.dataset_name`): the report
+    compares studies across datasets through it."""
+
+    name: str
+
+    KEY = "dataset"
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: self.name}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> DatasetRecord | None:
+        raw = attrs.get(cls.KEY)
+        return cls(str(raw)) if raw else None

@@ -101,8 +101,11 @@ class SyntheticConfig:
 
 @dataclass
 class DataConfig:
-    name: str = MISSING
+    source: str = MISSING  # synthetic | csv: what loads the series
+    name: str | None = MISSING  # the dataset's name; None: see budget_hpo.configs.dataset_name
     path: str | None = MISSING
+    paths: list[str] | None = MISSING  # several files pooled into one panel
+    align: str = MISSING  # pooled files: strict | intersect
     format: str = MISSING
     layout: str = MISSING
     id_col: str = MISSING

@@ -9,7 +9,8 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.records import EarlyStopRecord, LineageRecord
+from budget_hpo.errors import ConfigError
+from budget_hpo.records import DatasetRecord, EarlyStopRecord, LineageRecord
 from budget_hpo.report import write_report
 from budget_hpo.report.plots import _scaling_points
 from tests.helpers import run_cli
@@ -23,7 +24,8 @@ PARAMS = {("750k", "shallow"): 902_785, ("750k", "deep"): 801_793, ("2M", "shall
           ("2M", "deep"): 2_237_377}
 
 
-def fill(study, rows, forced_first=0):
+def fill(study, rows, forced_first=0, extra=()):
+    extra = list(extra) + [{}] * len(rows)
     for i, (budget, style, lr, value) in enumerate(rows):
         study.add_trial(create_trial(
             params={"budget": budget, "style": style, "regularization.lr": lr},
@@ -32,7 +34,7 @@ def fill(study, rows, forced_first=0):
             user_attrs={"forced": i < forced_first, "params_exact": PARAMS[(budget, style)],
                         "val_auc": value, "test_auc": None if value is None else value - 0.01,
                         "naive_val_auc": 0.45, "linear_val_auc": 0.75, "d_model": 192,
-                        "n_layers": 2, "n_heads": 4},
+                        "n_layers": 2, "n_heads": 4, **extra[i]},
         ))
 
 
@@ -165,3 +167,52 @@ def test_scaling_points_are_replicate_means_with_seed_sd_bars(tmp_path):
     assert top[3] == pytest.approx(0.70) and top[4] == pytest.approx((0.01, 0.01)) and top[5]
     image = mpimg.imread(tmp_path / "out" / "scaling.png")
     assert image.ndim == 3 and image.std() > 0.01
+
+
+def dataset_study(storage, dataset, rows, gaps=None):
+    study = optuna.create_study(study_name=f"budget-hpo-phase1-{dataset}", storage=storage,
+                                direction="maximize")
+    for key, value in DatasetRecord(dataset).to_attrs().items():
+        study.set_user_attr(key, value)
+    fill(study, rows, extra=[{"val_minus_linear": (low + high) / 2, "val_minus_linear_low": low,
+                              "val_minus_linear_high": high} for low, high in gaps or []])
+    return study
+
+
+def test_cross_dataset_report_compares_winners_and_plots_a_line_per_dataset(tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    dataset_study(storage, "binance", [("2M", "shallow", 1e-4, 0.70), ("750k", "deep", 1e-4, 0.64)],
+                  gaps=[(0.01, 0.05)])
+    dataset_study(storage, "kraken", [("2M", "shallow", 1e-4, 0.61), ("750k", "deep", 1e-4, 0.66)],
+                  gaps=[(-0.02, 0.03), (-0.09, -0.01)])
+    dataset_study(storage, "other", [("2M", "deep", 1e-4, 0.9)])  # not matched by the glob
+    report = write_report(storage, tmp_path / "out", ["budget-hpo-phase1-[bk]*"])
+    assert set(report.trials["dataset"]) == {"binance", "kraken"}
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    section = summary.split("## Across datasets")[1]
+    assert "| binance | budget-hpo-phase1-binance | 2M × shallow | one seed, trial 0 | 0.7000 |" \
+        in section
+    assert "| kraken | budget-hpo-phase1-kraken | 750k × deep | one seed, trial 1 | 0.6600 |" \
+        in section
+    assert "+0.0300 [+0.010, +0.050]: beats" in section  # binance's gap to the linear baseline
+    assert "-0.0500 [-0.090, -0.010]: loses to" in section  # kraken's winner
+    assert "- Budget: the datasets **disagree** (binance → 2M, kraken → 750k)." in section
+    assert "- Style: the datasets **disagree**" in section and "other" not in section
+    image = mpimg.imread(tmp_path / "out" / "datasets.png")
+    assert image.ndim == 3 and image.shape[1] > 300 and image.std() > 0.01
+    agree = write_report(storage, tmp_path / "out2", ["budget-hpo-phase1-binance",
+                                                      "budget-hpo-phase1-other"])
+    text = (tmp_path / "out2" / "summary.md").read_text()
+    assert "- Budget: **2M** wins on all 2 datasets (they agree)." in text
+    assert "- Style: the datasets **disagree** (binance → shallow, other → deep)." in text
+    assert agree.files[-1].name == "datasets.png"
+    alone = write_report(storage, tmp_path / "out3", ["budget-hpo-phase1-binance"])
+    assert "Across datasets" not in (tmp_path / "out3" / "summary.md").read_text()
+    assert "datasets.png" not in [f.name for f in alone.files]
+
+
+def test_a_glob_that_matches_nothing_is_named(tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    dataset_study(storage, "binance", [("2M", "shallow", 1e-4, 0.70)])
+    with pytest.raises(ConfigError, match=r"^--study=budget-hpo-x\*"):
+        write_report(storage, tmp_path / "out", ["budget-hpo-x*"])

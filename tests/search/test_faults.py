@@ -47,7 +47,7 @@ def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
 
 
 def study(tmp: Path) -> optuna.Study:
-    return optuna.load_study(study_name="budget-hpo-phase1", storage=f"sqlite:///{tmp}/study.db")
+    return optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=f"sqlite:///{tmp}/study.db")
 
 
 def assert_complete(tmp: Path) -> None:

@@ -23,8 +23,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 def studies(tmp: Path) -> tuple[optuna.Study, optuna.Study]:
     storage = f"sqlite:///{tmp}/study.db"
-    return (optuna.load_study(study_name="budget-hpo-phase1", storage=storage),
-            optuna.load_study(study_name="budget-hpo-phase1-replicates", storage=storage))
+    return (optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage),
+            optuna.load_study(study_name="budget-hpo-phase1-synthetic-replicates", storage=storage))
 
 
 def test_replicates_run_once_survive_a_kill_and_stay_out_of_the_phase(tmp_path):

@@ -30,7 +30,7 @@ def sweep_args(tmp: Path, *extra: str) -> list[str]:
 
 
 def load(tmp: Path) -> optuna.Study:
-    return optuna.load_study(study_name="budget-hpo-phase1", storage=f"sqlite:///{tmp}/study.db")
+    return optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=f"sqlite:///{tmp}/study.db")
 
 
 def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
@@ -67,7 +67,7 @@ def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
     assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.name.isdigit()) == sorted(
         str(i) for i in range(11))
     assert (tmp_path / "sweep" / "report" / "summary.md").exists()
-    generated = list((tmp_path / "generated" / "search" / "budget-hpo-phase1").glob("phase2_*.yaml"))
+    generated = list((tmp_path / "generated" / "search" / "budget-hpo-phase1-synthetic").glob("phase2_*.yaml"))
     assert len(generated) == 1  # one budget, namespaced by the phase-1 study
 
 

@@ -75,7 +75,7 @@ def test_a_pruned_job_is_recorded_pruned_and_the_sweep_goes_on(tmp_path):
             "search.pruner=threshold", "search.prune_threshold=1.01", "search.prune_every=4"]
     proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    study = optuna.load_study(study_name="budget-hpo-phase1", storage=storage)
+    study = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage)
     assert [t.state for t in study.trials] == [TrialState.PRUNED] * 3
     for trial in study.trials:
         assert list(trial.intermediate_values) == [4]  # reported at the first check, then stopped

@@ -1,6 +1,6 @@
 """``budget-hpo-report``: trials.csv, summary.md, scaling.png, history.png and pareto.png of
-one or more studies (phase 1 and its phase-2 studies). It only reads, so it works on a running
-study."""
+one or more studies (phase 1 and its phase-2 studies), and datasets.png when several phase-1
+studies (datasets) are compared. It only reads, so it works on a running study."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from budget_hpo.report.datasets import dataset_winners, datasets_plot
 from budget_hpo.report.plots import history_plot, pareto_plot, scaling_plot
 from budget_hpo.report.studies import load_studies, seed_columns, trials_frame, with_phase2
 from budget_hpo.report.summary import summary_markdown
@@ -31,11 +32,14 @@ def write_report(storage: str, folder: Path, names: Sequence[str] | None = None)
     studies = load_studies(storage, names)
     frame = seed_columns(trials_frame(studies), studies, storage)
     folder.mkdir(parents=True, exist_ok=True)
-    files = (folder / "trials.csv", folder / "summary.md", folder / "scaling.png",
+    files: tuple[Path, ...] = (folder / "trials.csv", folder / "summary.md", folder / "scaling.png",
              folder / "history.png", folder / "pareto.png")
     frame.to_csv(files[0], index=False)
     files[1].write_text(summary_markdown(studies, frame, storage))
     scaling_plot(frame, files[2], maximize=studies[0].direction.name == "MAXIMIZE")
     history_plot(studies, frame, files[3])
     pareto_plot(frame, files[4], maximize=studies[0].direction.name == "MAXIMIZE")
+    if len(dataset_winners(studies, frame)) >= 2:  # several datasets: one line each
+        files = (*files, folder / "datasets.png")
+        datasets_plot(studies, frame, files[-1])
     return Report(folder, frame, files)

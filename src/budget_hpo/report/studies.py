@@ -1,6 +1,7 @@
 """Which studies a report reads, and their trials as one table (a row per trial).
 
-Columns: ``study``, ``phase`` (``phase2`` for a study with a parent, see
+Columns: ``study``, ``dataset`` (its :class:`budget_hpo.records.DatasetRecord`, else the study's
+name), ``phase`` (``phase2`` for a study with a parent, see
 :class:`budget_hpo.records.LineageRecord`, else ``phase1``), ``parent``, ``number``, ``state``,
 ``value``, one ``params_<name>`` column per search parameter, one column per
 :class:`budget_hpo.records.TrialRecord` field, and for a trial with seed replicates
@@ -10,6 +11,7 @@ study is linked to its phase 1 through its recorded parent, never through its na
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import Any
@@ -18,12 +20,12 @@ import optuna
 import pandas as pd
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import LineageRecord, TrialRecord
+from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
 from budget_hpo.search.replicates import open_replicas, replicate_study_name, seed_stats
 from budget_hpo.search.storage import open_storage, open_study
 
 __all__ = [
-    "PREFIX", "load_studies", "parent_of", "phase_of", "seed_columns", "trials_frame",
+    "PREFIX", "dataset_of", "load_studies", "parent_of", "phase_of", "seed_columns", "trials_frame",
     "with_phase2",
 ]
 
@@ -34,6 +36,12 @@ def parent_of(study: Any) -> str | None:
     """The phase-1 study a study (or study summary) continues, or None for a phase 1."""
     record = LineageRecord.from_study_attrs(study.user_attrs)
     return None if record is None else record.parent
+
+
+def dataset_of(study: Any) -> str:
+    """The dataset a study searched (recorded by the sweeper), else the study's name."""
+    record = DatasetRecord.from_study_attrs(study.user_attrs)
+    return study.study_name if record is None else record.name
 
 
 def phase_of(study: Any) -> str:
@@ -47,16 +55,31 @@ def _summaries(storage: str) -> list[Any]:
 
 
 def load_studies(storage: str, names: Sequence[str] | None = None) -> list[optuna.Study]:
-    """The named studies, or every ``budget-hpo-*`` study in ``storage`` (phase 1 first; a
-    phase's seed replicates are read with it, not as a study of their own)."""
+    """The named studies (a name may be a glob such as ``budget-hpo-phase1-*``), or every
+    ``budget-hpo-*`` study in ``storage``; phase 1 first. A phase's seed replicates are read
+    with it, never as a study of their own.
+
+    Raises:
+        ConfigError: a glob that matches no study, or a storage without budget-hpo studies.
+    """
+    summaries = _summaries(storage)
+    replicas = {replicate_study_name(s.study_name) for s in summaries}
+    ours = sorted((s for s in summaries if s.study_name not in replicas),
+                  key=lambda s: (phase_of(s), s.study_name))
     if not names:
-        ours = [s for s in _summaries(storage) if s.study_name.startswith(PREFIX)]
-        replicas = {replicate_study_name(s.study_name) for s in ours}  # read with their phase
-        names = [s.study_name for s in sorted(ours, key=lambda s: (phase_of(s), s.study_name))
-                 if s.study_name not in replicas]
-    if not names:
-        raise ConfigError("--storage", storage, "a storage holding budget-hpo-* studies")
-    return [open_study(storage, name) for name in names]
+        names = [s.study_name for s in ours if s.study_name.startswith(PREFIX)]
+        if not names:
+            raise ConfigError("--storage", storage, "a storage holding budget-hpo-* studies")
+    chosen: list[str] = []
+    for pattern in names:
+        if not any(c in pattern for c in "*?["):
+            chosen.append(pattern)  # a plain name: open_study says if it is absent
+            continue
+        found = [s.study_name for s in ours if fnmatch.fnmatchcase(s.study_name, pattern)]
+        if not found:
+            raise ConfigError("--study", pattern, "a name or glob matching a study in the storage")
+        chosen += found
+    return [open_study(storage, name) for name in dict.fromkeys(chosen)]
 
 
 def with_phase2(storage: str, study_name: str) -> list[str]:
@@ -72,14 +95,14 @@ def trials_frame(studies: Sequence[optuna.Study]) -> pd.DataFrame:
         for trial in study.get_trials(deepcopy=False):
             duration = trial.duration.total_seconds() if trial.duration is not None else None
             rows.append({
-                "study": study.study_name, "phase": phase_of(study),
+                "study": study.study_name, "dataset": dataset_of(study), "phase": phase_of(study),
                 "parent": parent_of(study),
                 "number": trial.number, "state": trial.state.name, "value": trial.value,
                 **{f"params_{k}": v for k, v in trial.params.items()},
                 **asdict(TrialRecord.from_attrs(trial.user_attrs)),
                 "datetime_start": trial.datetime_start, "duration_s": duration,
             })
-    columns = ["study", "phase", "parent", "number", "state", "value",
+    columns = ["study", "dataset", "phase", "parent", "number", "state", "value",
                *(f.name for f in fields(TrialRecord))]
     frame = pd.DataFrame(rows)
     return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])

@@ -14,10 +14,12 @@ import pandas as pd
 from budget_hpo.configs import natural_key
 from budget_hpo.phase2.ranking import rank_budgets
 from budget_hpo.phase2.spec import ranked_outcomes
+from budget_hpo.report.datasets import datasets_section
 from budget_hpo.report.studies import parent_of
 from budget_hpo.search.replicates import open_replicas, pooled_sd, seed_stats
 from budget_hpo.search.storage import display_url
 from budget_hpo.search.study import early_stop_of, noise_of
+from budget_hpo.trial.bootstrap import verdict
 
 __all__ = ["best_per_group", "summary_markdown"]
 
@@ -116,12 +118,6 @@ def _with_ci(row: Any, key: str) -> str:
     if low is None or high is None or pd.isna(low) or pd.isna(high):
         return _fmt(row.get(key))
     return f"{_fmt(row.get(key))} [{low:.3f}, {high:.3f}]"
-
-
-def verdict(low: float, high: float) -> str:
-    """``beats`` when the whole 95% interval of (model - baseline) lies above 0, ``loses`` when
-    it lies below, else ``ties``."""
-    return "beats" if low > 0 else "loses to" if high < 0 else "ties"
 
 
 def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
@@ -233,6 +229,7 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
     phase1 = [s for s in studies if parent_of(s) is None]
     for study in phase1 or studies[:1]:
         lines += [*_phase1_section(study, frame), *_seeds_section(study, frame, storage)]
+    lines += datasets_section(studies, frame)
     phase2 = [s for s in studies if parent_of(s) is not None]
     if phase2:
         lines += _phase2_section(phase2, frame)

@@ -43,7 +43,7 @@ class PlanRow:
 
 
 def _n_series(cfg: Config) -> int:
-    if cfg.data.generator is not None and cfg.data.name == "synthetic":
+    if cfg.data.generator is not None and cfg.data.source == "synthetic":
         return cfg.data.generator.n_series
     return load_panel(cfg.data).n_series
 

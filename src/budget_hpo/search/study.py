@@ -33,6 +33,7 @@ __all__ = [
     "enqueue_forced",
     "failure_share",
     "noise_of",
+    "record_once",
     "record_result",
     "running_trials",
     "stale_numbers",
@@ -136,6 +137,15 @@ def update_early_stop(
             rule.top_k, verdict.n_complete, verdict.spread, rule.threshold,
         )
     return verdict
+
+
+def record_once(study: optuna.Study, *records: Any) -> None:
+    """Set each study-level record (e.g. :class:`budget_hpo.records.DatasetRecord`) unless the
+    study already holds one of its kind: a study's first settings stay its own."""
+    for record in records:
+        if type(record).from_study_attrs(study.user_attrs) is None:
+            for key, value in record.to_attrs().items():
+                study.set_user_attr(key, value)
 
 
 def noise_of(study: optuna.Study) -> NoiseRecord | None:

@@ -36,9 +36,9 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 
-from budget_hpo.configs import natural_key
+from budget_hpo.configs import dataset_name, natural_key
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import LineageRecord, TrialRecord
+from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
 from budget_hpo.search.checks import check_search
@@ -62,6 +62,7 @@ from budget_hpo.search.study import (
     claim_phase_end,
     counted_trials,
     enqueue_forced,
+    record_once,
     running_trials,
     update_early_stop,
 )
@@ -116,6 +117,9 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         if "n_startup_trials" in sampler and self.forced:
             sampler["n_startup_trials"] = len(self.forced)  # the forced trials are the start-up
         self.sampler = instantiate(sampler, _execution_whitelist_=SAMPLER_WHITELIST)
+        data = self.settings.data
+        self.dataset = dataset_name(data.name, config.hydra.runtime.choices.get("data"),
+                                    data.path, data.paths)
 
     def _parse_sweeper_params_config(self) -> list[str]:
         space = search_params(self.params, self.settings.search.budgets)
@@ -203,9 +207,8 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             study = open_study(url, name, search=search, direction=self.direction,
                                sampler=self.sampler)
             check_space(study, space)
-            if search.parent and LineageRecord.from_study_attrs(study.user_attrs) is None:
-                for key, value in LineageRecord(search.parent).to_attrs().items():
-                    study.set_user_attr(key, value)
+            record_once(study, DatasetRecord(self.dataset),
+                        *([LineageRecord(search.parent)] if search.parent else []))
             fail_stale(study, search.max_retries)
             added = enqueue_forced(study, self.forced, params)
         log.info(

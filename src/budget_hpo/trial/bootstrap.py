@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Interval", "block_indices", "bootstrap_aucs", "interval"]
+__all__ = ["Interval", "block_indices", "bootstrap_aucs", "interval", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,9 @@ def interval(value: float, samples: np.ndarray) -> Interval:
         return Interval(value, float("nan"), float("nan"))
     low, high = np.percentile(finite, [2.5, 97.5])
     return Interval(float(value), float(low), float(high))
+
+
+def verdict(low: float, high: float) -> str:
+    """A paired gap's verdict: ``beats`` when the whole 95% interval of (model - baseline) lies
+    above 0, ``loses to`` when it lies below, else ``ties``."""
+    return "beats" if low > 0 else "loses to" if high < 0 else "ties"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import DataConfig
+from budget_hpo.trial.pooling import pool_tables
 from budget_hpo.trial.synthetic import synthetic_panel
 from budget_hpo.trial.tables import long_to_wide, wide_table
 
@@ -71,21 +72,37 @@ def required_length(data: DataConfig, input_size: int) -> int:
 
 def load_panel(data: DataConfig) -> Panel:
     """Load and check the configured panel (``cfg.data``)."""
-    if data.name not in SOURCES:
-        raise ConfigError("data", data.name, " | ".join(SOURCES))
-    if data.name == "synthetic":
+    if data.source not in SOURCES:
+        raise ConfigError("data.source", data.source, " | ".join(SOURCES))
+    if data.source == "synthetic":
         if data.generator is None:
             raise ConfigError("data.generator", None, "the synthetic panel's settings")
         return panel_from_frame(synthetic_panel(data.generator), data, source="synthetic data")
-    return panel_from_frame(_read_table(data), data, source=str(data.path))
+    files = _files(data)
+    tables = [(str(f), _wide(_read_table(f, data), data, str(f))) for f in files]
+    if len(tables) == 1:
+        return _panel(tables[0][1], data, str(files[0]))
+    return _panel(pool_tables(tables, data.align), data, " + ".join(str(f) for f in files))
 
 
-def _read_table(data: DataConfig) -> pd.DataFrame:
-    if data.path is None:
-        raise ConfigError("data.path", None, "the path of a .csv or .parquet file (data.path=...)")
-    path = Path(data.path).expanduser()
-    if not path.is_file():
-        raise ConfigError("data.path", str(path), "an existing .csv or .parquet file (not found)")
+def _files(data: DataConfig) -> list[Path]:
+    """The file (``data.path``) or files (``data.paths``) to read; each must exist."""
+    if data.path is not None and data.paths:
+        raise ConfigError("data.paths", list(data.paths), "unset when data.path is set (one of "
+                          "the two: a file, or several pooled)")
+    if data.path is None and not data.paths:
+        raise ConfigError("data.path", None, "the path of a .csv or .parquet file (data.path=...)"
+                          ", or several to pool (data.paths=[a.csv,b.csv])")
+    key = "data.path" if data.path is not None else "data.paths"
+    named = [data.path] if data.path is not None else list(data.paths or [])
+    files = [Path(p).expanduser() for p in named]
+    for path in files:
+        if not path.is_file():
+            raise ConfigError(key, str(path), "an existing .csv or .parquet file (not found)")
+    return files
+
+
+def _read_table(path: Path, data: DataConfig) -> pd.DataFrame:
     fmt = data.format
     if fmt not in FORMATS:
         raise ConfigError("data.format", fmt, " | ".join(FORMATS))
@@ -100,6 +117,11 @@ def _read_table(data: DataConfig) -> pd.DataFrame:
 
 def panel_from_frame(frame: pd.DataFrame, data: DataConfig, *, source: str) -> Panel:
     """Check a long or wide table and turn it into a :class:`Panel` (after ``data.transform``)."""
+    return _panel(_wide(frame, data, source), data, source)
+
+
+def _wide(frame: pd.DataFrame, data: DataConfig, source: str) -> pd.DataFrame:
+    """A long or wide table as one column per series on its sorted time axis."""
     layout = data.layout
     if layout not in LAYOUTS:
         raise ConfigError("data.layout", layout, " | ".join(LAYOUTS))
@@ -109,9 +131,11 @@ def panel_from_frame(frame: pd.DataFrame, data: DataConfig, *, source: str) -> P
     if frame.empty:
         raise ConfigError("data.path", source, "a table with rows (it has only a header)")
     if layout == "long":
-        wide = long_to_wide(frame, id_col, time_col, target_col, source, data.time_format)
-    else:
-        wide = wide_table(frame, time_col, source, data.time_format)
+        return long_to_wide(frame, id_col, time_col, target_col, source, data.time_format)
+    return wide_table(frame, time_col, source, data.time_format)
+
+
+def _panel(wide: pd.DataFrame, data: DataConfig, source: str) -> Panel:
     values = _apply_nan_policy(wide, data.nan_policy, source)
     _check_finite(values, wide, source)
     values = _transform(values, data.transform, source)

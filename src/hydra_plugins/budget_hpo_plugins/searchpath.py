@@ -10,7 +10,9 @@ from hydra.plugins.search_path_plugin import SearchPathPlugin
 
 class BudgetHpoSearchPathPlugin(SearchPathPlugin):
     def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
-        from budget_hpo.configs import CONFIG_PATH, user_config_dirs
+        from budget_hpo.configs import CONFIG_PATH, register_resolvers, user_config_dirs
+
+        register_resolvers()  # ${budget_hpo.dataset:...} in study names
 
         if not any(element.path == CONFIG_PATH for element in search_path.get_path()):
             return

@@ -1,0 +1,156 @@
+"""Across datasets: several phase-1 studies (one per dataset) compared side by side.
+
+Per dataset: the winning budget × style (by replicate mean where the study has seed replicates,
+else by the best value: the ranking phase 2 uses), its validation and test AUC with their 95%
+intervals, and its gaps to the linear and naive baselines with their verdicts. Then whether the
+winners agree across datasets, and ``datasets.png``: per dataset, the best objective of each
+budget against exact parameters, one line per dataset, its linear baseline dotted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from budget_hpo.configs import natural_key
+from budget_hpo.report.studies import dataset_of, parent_of
+from budget_hpo.trial.bootstrap import verdict
+
+__all__ = ["dataset_winners", "datasets_plot", "datasets_section"]
+
+
+def _num(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+def _rank_value(done: pd.DataFrame) -> pd.Series:
+    """What ranks a trial: its mean over seeds when replicated, else its value; within a budget
+    that has replicated configs only those count (a single lucky seed does not win)."""
+    seed_n = pd.to_numeric(done.get("seed_n", pd.Series(np.nan, index=done.index))).fillna(0)
+    replicated = seed_n >= 2
+    budgets = done["params_budget"].astype(str)
+    covered = set(budgets[replicated])
+    value = done["value"].where(~replicated, done.get("seed_mean"))
+    return value.where(replicated | ~budgets.isin(covered))
+
+
+def dataset_winners(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per phase-1 study: dataset, study, the winning trial's budget, style, ranked value
+    and its AUCs, intervals and baseline gaps (columns as in ``trials.csv``)."""
+    rows: list[dict[str, Any]] = []
+    for study in (s for s in studies if parent_of(s) is None):
+        maximize = study.direction.name == "MAXIMIZE"
+        done = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
+        ranked = _rank_value(done).dropna() if len(done) else pd.Series(dtype=float)
+        if ranked.empty:
+            rows.append({"dataset": dataset_of(study), "study": study.study_name})
+            continue
+        best = done.loc[ranked.idxmax() if maximize else ranked.idxmin()]
+        rows.append({**best.to_dict(), "dataset": dataset_of(study), "study": study.study_name,
+                     "ranked_value": float(ranked[best.name])})
+    return pd.DataFrame(rows)
+
+
+def _ci(row: Any, key: str, sign: str = "") -> str:
+    """``0.7000 [0.660, 0.740]`` (``sign="+"``: signed, for gaps)."""
+    value, low, high = (_num(row.get(k)) for k in (key, f"{key}_low", f"{key}_high"))
+    if np.isnan(value):
+        return "–"
+    interval = "" if np.isnan(low) else f" [{low:{sign}.3f}, {high:{sign}.3f}]"
+    return f"{value:{sign}.4f}{interval}"
+
+
+def _gap(row: Any, name: str) -> str:
+    low, high = _num(row.get(f"val_minus_{name}_low")), _num(row.get(f"val_minus_{name}_high"))
+    text = _ci(row, f"val_minus_{name}", "+")
+    return text if np.isnan(low) else f"{text}: {verdict(low, high)}"
+
+
+def _agreement(winners: pd.DataFrame, key: str, label: str) -> str:
+    picks = winners.dropna(subset=[key])
+    values = sorted({str(v) for v in picks[key]}, key=natural_key)
+    if len(picks) < 2:
+        return f"- {label}: only {len(picks)} dataset with a winner; nothing to compare."
+    if len(values) == 1:
+        return f"- {label}: **{values[0]}** wins on all {len(picks)} datasets (they agree)."
+    each = ", ".join(f"{d} → {v}" for d, v in zip(picks["dataset"], picks[key], strict=True))
+    return f"- {label}: the datasets **disagree** ({each})."
+
+
+def datasets_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> list[str]:
+    """The summary's cross-dataset section (empty with fewer than two phase-1 studies)."""
+    winners = dataset_winners(studies, frame)
+    if len(winners) < 2:
+        return []
+    lines = ["## Across datasets", "",
+             "| dataset | study | winner (budget × style) | ranked by | val AUC [95% CI] | "
+             "test AUC [95% CI] | val − linear | val − naive |", "|---" * 8 + "|"]
+    for _, r in winners.iterrows():
+        if pd.isna(r.get("params_budget")):
+            lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | – "
+                         "| – |")
+            continue
+        seeds = _num(r.get("seed_n"))
+        ranked = (f"mean {r['ranked_value']:.4f} ± {_num(r.get('seed_sd')):.4f} over "
+                  f"{int(seeds)} seeds" if seeds >= 2 else f"one seed, trial {int(r['number'])}")
+        lines.append(f"| {r['dataset']} | {r['study']} | {r['params_budget']} × "
+                     f"{r['params_style']} | {ranked} | {_ci(r, 'val_auc')} | "
+                     f"{_ci(r, 'test_auc')} | {_gap(r, 'linear')} | {_gap(r, 'naive')} |")
+    has = winners["params_budget"].notna()
+    winners["config"] = (winners["params_budget"].astype(str) + " × "
+                         + winners["params_style"].astype(str)).where(has)
+    return [*lines, "", "Do the winners agree?", "",
+            _agreement(winners, "params_budget", "Budget"),
+            _agreement(winners, "params_style", "Style"),
+            _agreement(winners, "config", "Budget × style"), "",
+            "Gaps are the paired 95% block-bootstrap intervals of (model − baseline) on the "
+            "validation origins; `datasets.png` plots each dataset's best per budget.", ""]
+
+
+def datasets_plot(studies: Sequence[optuna.Study], frame: pd.DataFrame, path: Path) -> None:
+    """Best objective per budget against exact parameters, one line per phase-1 study."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, study in enumerate(s for s in studies if parent_of(s) is None):
+        color = colors[i % len(colors)]
+        maximize = study.direction.name == "MAXIMIZE"
+        done = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
+        done = done.assign(rank=_rank_value(done)).dropna(subset=["rank", "params_exact"])
+        if done.empty:
+            continue
+        best = done.loc[done.groupby("params_budget")["rank"].idxmax() if maximize
+                        else done.groupby("params_budget")["rank"].idxmin()]
+        best = best.sort_values("params_exact")
+        sd, low, high = (pd.to_numeric(best[c]) if c in best else pd.Series(np.nan, best.index)
+                         for c in ("seed_sd", "val_auc_low", "val_auc_high"))
+        err = np.vstack([sd.where(sd.notna(), best["rank"] - low),
+                         sd.where(sd.notna(), high - best["rank"])]).astype(float)
+        ax.errorbar(best["params_exact"], best["rank"], yerr=np.nan_to_num(err, nan=0.0),
+                    marker="o", color=color, capsize=3, label=dataset_of(study))
+        for _, row in best.iterrows():
+            ax.annotate(str(row["params_budget"]), (row["params_exact"], row["rank"]),
+                        textcoords="offset points", xytext=(4, 4), fontsize=7, color=color)
+        linear = pd.to_numeric(done.get("linear_val_auc")).median()
+        if maximize and not pd.isna(linear):
+            ax.axhline(linear, color=color, ls=":", lw=1,
+                       label=f"{dataset_of(study)}: linear baseline {linear:.3f}")
+    ax.set_xscale("log")
+    ax.set_xlabel("exact parameter count")
+    ax.set_ylabel("best validation objective")
+    ax.set_title("Best per budget, one line per dataset (bars: seed SD where replicated, else "
+                 "95% interval)", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
