@@ -210,6 +210,21 @@ def test_report_of_an_unknown_study_is_named(tmp_path, monkeypatch, capsys):
     assert_one_line(code, err, "study=nope")
 
 
+@pytest.mark.parametrize(("args", "key"), [
+    (["--study", "budget-hpo-nothing-*"], "--study=budget-hpo-nothing-*"),
+    (["--rescore", "objective.lr=3"], "--rescore=objective.lr=3"),
+    (["--rescore", "objective.threshold=high"], "objective.threshold=high"),
+    (["--rescore", "objective.bootstrap.block=2.5"], "objective.bootstrap.block=2.5"),
+])
+def test_bad_report_arguments_are_named(tmp_path, monkeypatch, capsys, args, key):
+    storage = existing_study(tmp_path)
+    code, err = _call(monkeypatch, capsys, report_cli.main,
+                      ["budget-hpo-report", "--storage", storage, "--out", str(tmp_path / "r"),
+                       *args])
+    assert_one_line(code, err, key)
+    assert not (tmp_path / "r").exists()
+
+
 def test_report_of_an_empty_study_is_written(tmp_path):
     storage = f"sqlite:///{tmp_path}/s.db"
     optuna.create_study(study_name=STUDY, storage=storage, direction="maximize")

@@ -27,12 +27,15 @@ def test_groups_hold_the_contracted_options():
     assert set(group_options("data")) >= {"synthetic", "csv"}
     assert set(group_options("trainer")) >= {"cpu", "gpu", "smoke"}
     assert set(group_options("objective")) >= {"auc", "mae"}
+    assert group_options("logger") == ["csv", "mlflow", "none", "tensorboard"]
 
 
 @pytest.mark.parametrize(("group", "option"), ALL_OPTIONS)
 def test_every_option_composes_and_validates(compose_cfg, group, option):
     cfg = compose_cfg([f"{group}={option}"])
-    if group != "forced":
+    if group == "data":  # data.source names the loader; data.name, the dataset (see pooling)
+        assert cfg.data.source == option
+    elif group != "forced":
         assert getattr(cfg, group).name == option
     if group != "data" or option == "synthetic":
         check_config(cfg)

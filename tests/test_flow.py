@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import optuna
 import pandas as pd
@@ -24,7 +25,7 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     synthetic_panel(compose(["data.generator.n_series=6", "data.generator.length=500"]
                             ).data.generator).to_csv(data, index=False)
     experiment = ["data=csv", f"data.path={data}", "data.val_size=60", "data.test_size=60",
-                  "trainer.max_steps=4", "trainer.eval_step=6", "model.input_size=32"]
+                  "trainer.max_steps=4", "trainer.eval_step=6", "model.input_size=32", "logger=csv"]
     phase1 = ["-m", "search=phase1", "search.budgets=[750k,2M]", "hydra.sweeper.n_trials=12",
               f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/p1",
               f"search.phase2.config_dir={conf}", "search.forced=false",
@@ -36,7 +37,12 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     report = tmp_path / "p1" / "report"
     trials = pd.read_csv(report / "trials.csv")
     assert len(trials) == 12 and (report / "scaling.png").stat().st_size > 5_000
-    assert "budget-hpo-phase1-prices" in (report / "summary.md").read_text()
+    text = (report / "summary.md").read_text()
+    assert "budget-hpo-phase1-prices" in text and "## Training curves" in text
+    curves = [line.split("(")[-1].rstrip(")") for line in text.splitlines()
+              if line.startswith("- budget-hpo-phase1-prices trial")]
+    assert len(curves) == (trials["state"] == "COMPLETE").sum() > 0
+    assert all((Path(c) / "metrics.csv").is_file() for c in curves)
 
     # the on-demand command regenerates byte-identical files
     folder = conf / "search" / "budget-hpo-phase1-prices"
@@ -76,6 +82,18 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert out.returncode == 0, out.stderr
     summary = (tmp_path / "rep" / "summary.md").read_text()
     assert "Phase 2 beside phase 1" in summary and f"| {budget} |" in summary
+    # re-scored from the saved forecasts, without training: the same threshold, the same AUCs
+    out = run_cli("budget-hpo-report", ["--storage", storage, "--study", "budget-hpo-phase1-*",
+                                        "--out", str(tmp_path / "re"),
+                                        "--rescore", "objective.threshold=0.0"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    scored = pd.read_csv(tmp_path / "re" / "trials.csv")
+    scored = scored[scored["state"] == "COMPLETE"].set_index(["study", "number"])
+    rescored = pd.read_csv(tmp_path / "re" / "rescored.csv").set_index(["study", "number"])
+    assert len(rescored) == len(scored) > 0  # phase 1 and its phase 2, every complete trial
+    for column in ("val_auc", "test_auc", "linear_val_auc", "val_minus_linear_low"):
+        assert (rescored[column] == scored.loc[rescored.index, column]).all(), column
+    assert "Re-scored at objective.threshold=0" in (tmp_path / "re" / "summary.md").read_text()
     (row,) = [line for line in summary.split("Phase 2 beside phase 1")[1].splitlines()
               if line.startswith(f"| {budget} |")]
     assert row.split("|")[2].strip() != "–"  # linked to its phase 1 through the recorded parent

@@ -71,6 +71,7 @@ def _app(cfg: DictConfig) -> float:
     from budget_hpo.search.faults import kill_job
     from budget_hpo.search.pruners import open_reporter
     from budget_hpo.trial.run import run_trial
+    from budget_hpo.trial.tracking import RunInfo
 
     hydra_cfg = HydraConfig.get()
     try:
@@ -78,7 +79,10 @@ def _app(cfg: DictConfig) -> float:
         sweeper = hydra_cfg.sweeper
         reporter = open_reporter(settings, sweeper.get("storage"), sweeper.get("study_name"))
         kill_job(settings.search.trial)  # a test-only fault (budget_hpo.search.faults)
-        result = run_trial(settings, output_dir=hydra_cfg.runtime.output_dir, reporter=reporter)
+        trial = settings.search.trial
+        run = RunInfo(str(sweeper.get("study_name")) if trial is not None else None, trial)
+        result = run_trial(settings, output_dir=hydra_cfg.runtime.output_dir, reporter=reporter,
+                           run=run)
     except (ConfigError, TrialFailed) as err:
         if hydra_cfg.mode == RunMode.RUN:  # one run: one line, non-zero exit
             _fail(str(err))

@@ -47,8 +47,8 @@ CONFIG_PATH = f"pkg://{CONFIG_MODULE}"
 CONFIG_NAME = "config"
 ENV_VAR = "BUDGET_HPO_CONFIG_DIR"
 GROUPS = (
-    "budget", "style", "regularization", "model", "data", "trainer", "objective", "forced",
-    "search",
+    "budget", "style", "regularization", "model", "data", "trainer", "objective", "logger",
+    "forced", "search",
 )
 
 

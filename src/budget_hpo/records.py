@@ -81,6 +81,8 @@ class TrialRecord:
     train_steps: int | None = None
     wall_time_s: float | None = None
     train_time_s: float | None = None
+    curves: str | None = None  # the trial's training curves (a folder, or an MLflow run)
+    forecasts: str | None = None  # its saved forecasts.parquet (budget-hpo-report --rescore)
 
     def to_attrs(self) -> dict[str, Any]:
         """The user attributes to set; unset (None) fields are left out."""

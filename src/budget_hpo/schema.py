@@ -195,6 +195,16 @@ class ReplicatesConfig:
 
 
 @dataclass
+class LoggerConfig:
+    """``logger``: Lightning's own loggers, passed through neuralforecast's trainer options."""
+
+    name: str = MISSING  # none | csv | tensorboard | mlflow
+    every_n_steps: int = MISSING
+    save_dir: str | None = MISSING
+    tracking_uri: str = MISSING
+
+
+@dataclass
 class SearchConfig:
     name: str = MISSING
     budgets: list[str] = MISSING
@@ -211,6 +221,7 @@ class SearchConfig:
     phase2: Phase2Config = field(default_factory=Phase2Config)
     replicates: ReplicatesConfig = field(default_factory=ReplicatesConfig)
     trial: int | None = MISSING
+    forced_id: str | None = MISSING  # set by the sweeper: a forced config's id (a run tag)
     parent: str | None = MISSING  # phase 2: the phase-1 study it continues
 
 
@@ -224,6 +235,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    logger: LoggerConfig = field(default_factory=LoggerConfig)
     forced: ForcedConfig = field(default_factory=ForcedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
 

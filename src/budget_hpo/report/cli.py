@@ -11,6 +11,7 @@ from pathlib import Path
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.report import DEFAULT_STORAGE, write_report
+from budget_hpo.report.rescore import rescore_objective
 from budget_hpo.search.storage import STORAGE_ENV, display_url
 
 __all__ = ["main"]
@@ -20,17 +21,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Write the report of one or more studies into a folder."""
     parser = argparse.ArgumentParser(
         prog="budget-hpo-report", description="Report of budget-hpo studies: trials.csv, "
-        "summary.md, scaling.png, history.png. Reads only; works on a running study.")
+        "summary.md, scaling.png, history.png, pareto.png (datasets.png with several phase-1 "
+        "studies). Reads only; works on a running study.")
     default = os.environ.get(STORAGE_ENV, DEFAULT_STORAGE)
     parser.add_argument("--storage", default=default,
                         help=f"default ${STORAGE_ENV}, else {DEFAULT_STORAGE}")
-    parser.add_argument("--study", action="append", help="a study name (repeat); default: all "
-                        "budget-hpo-* studies in the storage")
+    parser.add_argument("--study", action="append", help="a study name or glob (repeat), e.g. "
+                        "'budget-hpo-phase1-*'; default: all budget-hpo-* studies in the storage")
     parser.add_argument("--out", type=Path, help="folder; default multirun/report-<date>_<time>")
+    parser.add_argument("--rescore", action="append", metavar="KEY=VALUE",
+                        help="re-score every trial from its saved forecasts, no training: "
+                        "objective.threshold=X, objective.bootstrap.resamples=N or "
+                        "objective.bootstrap.block=N (repeat); writes rescored.csv")
     args = parser.parse_args(argv)
     folder = args.out or Path("multirun") / f"report-{datetime.now():%Y-%m-%d_%H-%M-%S}"
     try:
-        report = write_report(args.storage, folder, args.study)
+        objective = rescore_objective(args.rescore) if args.rescore else None
+        report = write_report(args.storage, folder, args.study, rescore=objective)
     except ConfigError as err:
         print(f"budget-hpo-report: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None

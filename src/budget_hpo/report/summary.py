@@ -209,6 +209,23 @@ def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> lis
     return [*lines, ""]
 
 
+def _curves_section(frame: pd.DataFrame) -> list[str]:
+    """Links to the training curves of every trial that logged them (``logger``)."""
+    logged = frame[_col(frame, "curves").notna()]
+    if logged.empty:
+        return []
+    lines = ["## Training curves", "",
+             "Open a folder's curves with `tensorboard --logdir <folder>` (logger=tensorboard), "
+             "read `metrics.csv` (logger=csv), or browse MLflow runs with "
+             "`mlflow ui --backend-store-uri <tracking uri>` (logger=mlflow).", ""]
+    for _, r in logged.sort_values(["study", "number"]).iterrows():
+        target = str(r["curves"])
+        link = f"[{target}]({target})" if not target.startswith(("sqlite:", "http")) else target
+        lines.append(f"- {r['study']} trial {int(r['number'])} ({r.get('params_budget', '?')} "
+                     f"{r.get('params_style', '')}, {r['state']}): {link}")
+    return [*lines, ""]
+
+
 def _importance_section(studies: Sequence[optuna.Study]) -> list[str]:
     lines = ["## Parameter importances (Optuna's fANOVA)", ""]
     for study in studies:
@@ -233,7 +250,7 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
     phase2 = [s for s in studies if parent_of(s) is not None]
     if phase2:
         lines += _phase2_section(phase2, frame)
-    lines += [*_importance_section(studies),
+    lines += [*_curves_section(frame), *_importance_section(studies),
               "Figures: `scaling.png` (best objective against exact parameters), `history.png` "
               "(objective by trial). Trials: `trials.csv`.", "",
               f"Browse the studies live: `optuna-dashboard {shown}`", ""]

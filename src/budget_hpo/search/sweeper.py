@@ -266,7 +266,9 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         """A job's own overrides: its trial number, or for a replicate its seed and folder
         (it reports to no study: pruning and the early stop concern the phase's trials)."""
         if not replicates:
-            return (f"search.trial={trial.number}",)
+            forced = TrialRecord.from_attrs(trial.user_attrs).forced_id
+            return (f"search.trial={trial.number}",
+                    *([f"search.forced_id={forced}"] if forced else []))
         seed = TrialRecord.from_attrs(trial.user_attrs).seed
         generator = self.settings.data.generator  # the data stay the phase's: pin their seed
         data = () if generator is None else (f"data.generator.seed={generator.seed}",)

@@ -71,6 +71,7 @@ def build_model(
     n_series: int,
     *,
     callbacks: list[Any] | None = None,
+    logger: Any = False,
 ) -> Any:
     """Instantiate the configured neuralforecast model with ``arch``, regularisation and trainer.
 
@@ -84,7 +85,7 @@ def build_model(
         raise ConfigError("model", cfg.model.name, " | ".join(MODELS))
     class_name, arch_kwargs = MODELS[cfg.model.name](arch, n_series)
     extra = dict(cfg.model.kwargs)  # last: model.kwargs may override any argument built here
-    kwargs = {**_model_kwargs(cfg, arch_kwargs), **_trainer_kwargs(cfg, callbacks), **extra}
+    kwargs = {**_model_kwargs(cfg, arch_kwargs), **_trainer_kwargs(cfg, callbacks, logger), **extra}
     try:
         model = getattr(nf_models, class_name)(**kwargs)
     except TypeError as err:  # an unknown model.kwargs entry
@@ -122,8 +123,9 @@ def _model_kwargs(cfg: Config, arch_kwargs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _trainer_kwargs(cfg: Config, callbacks: list[Any] | None) -> dict[str, Any]:
-    """Lightning trainer options, passed through neuralforecast's model constructor."""
+def _trainer_kwargs(cfg: Config, callbacks: list[Any] | None, logger: Any) -> dict[str, Any]:
+    """Lightning trainer options, passed through neuralforecast's model constructor (``logger``:
+    :func:`budget_hpo.trial.tracking.build_logger`, or False)."""
     trainer = cfg.trainer
     return {
         "max_steps": trainer.max_steps,
@@ -135,7 +137,8 @@ def _trainer_kwargs(cfg: Config, callbacks: list[Any] | None) -> dict[str, Any]:
         "enable_progress_bar": trainer.progress_bar,
         "enable_model_summary": False,
         "enable_checkpointing": False,
-        "logger": False,
+        "logger": logger,
+        "log_every_n_steps": cfg.logger.every_n_steps,
         **({"callbacks": callbacks} if callbacks else {}),
     }
 

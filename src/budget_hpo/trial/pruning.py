@@ -78,6 +78,9 @@ def pruning_callback(
         def on_train_batch_end(self, trainer: Any, pl_module: Any, *args: Any) -> None:
             step = int(trainer.global_step)
             if step > 0 and step % every == 0 and step < int(trainer.max_steps):
-                reporter(step, objective(pl_module))
+                value = objective(pl_module)
+                if trainer.logger:  # the intermediate objective beside the training loss
+                    trainer.logger.log_metrics({"val_objective": value}, step=step)
+                reporter(step, value)
 
     return _Pruning()

@@ -72,6 +72,8 @@ class TrialResult:
     train_time_s: float
     setup_time_s: float
     eval_time_s: float
+    curves: str | None = None  # where the training curves went (logger), if anywhere
+    forecasts: str | None = None  # the saved forecasts (forecasts.parquet), if written
 
     def summary(self) -> str:
         """The one-line summary printed at the end of a trial."""

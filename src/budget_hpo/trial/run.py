@@ -11,6 +11,7 @@ import logging
 import math
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,13 @@ from budget_hpo.errors import ConfigError, TrialFailed
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.trial.data import Panel, load_panel, required_length
 from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change, make_splits
+from budget_hpo.trial.forecasts import forecast_table, write_forecasts
 from budget_hpo.trial.models import build_model, count_parameters
 from budget_hpo.trial.pruning import Reporter, pruning_callback, validation_forecast
 from budget_hpo.trial.result import TrialResult, write_result
-from budget_hpo.trial.scoring import Fit, SplitMetrics, score_forecasts
+from budget_hpo.trial.scoring import Fit, SplitMetrics, score_forecasts, split_scores
 from budget_hpo.trial.sizing import Architecture
+from budget_hpo.trial.tracking import RunInfo, build_logger
 from budget_hpo.trial.validate import check_config
 
 __all__ = ["TrialResult", "fit_and_forecast", "prepare_data", "run_trial"]
@@ -34,12 +37,15 @@ log = logging.getLogger(__name__)
 
 
 def run_trial(
-    cfg: DictConfig | Config, output_dir: str | Path | None = None, reporter: Reporter | None = None
+    cfg: DictConfig | Config, output_dir: str | Path | None = None,
+    reporter: Reporter | None = None, run: RunInfo | None = None,
 ) -> TrialResult:
-    """Run one trial and, when ``output_dir`` is given, write ``result.json`` there.
+    """Run one trial and, when ``output_dir`` is given, write ``result.json`` and the saved
+    forecasts (``forecasts.parquet``) there.
 
     With a ``reporter`` (a pruned sweep), the validation objective is reported every
-    ``reporter.every`` steps and the run stops with ``optuna.TrialPruned`` when pruned.
+    ``reporter.every`` steps and the run stops with ``optuna.TrialPruned`` when pruned. ``run``
+    names the trial's training curves (``logger``).
 
     Raises:
         ConfigError: bad input (before any training).
@@ -49,11 +55,20 @@ def run_trial(
     settings = typed_config(cfg)
     arch = check_config(settings)
     panel, splits = prepare_data(settings)
-    fit = fit_and_forecast(settings, arch, panel, splits, reporter, setup_start=start)
-    metrics = score_forecasts(settings, panel, splits, fit)
+    folder = None if output_dir is None else Path(output_dir)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    logger, curves = build_logger(settings, folder, run or RunInfo())
+    fit = fit_and_forecast(settings, arch, panel, splits, reporter, setup_start=start,
+                           logger=logger)
+    scored = split_scores(settings, panel, splits, fit)
+    metrics = score_forecasts(settings, splits, fit, scored)
+    saved = None if folder is None else write_forecasts(forecast_table(panel, splits, scored),
+                                                         folder)
     result = _assemble(settings, arch, panel, splits, fit, metrics, start)
-    if output_dir is not None:
-        write_result(result, Path(output_dir) / "result.json")
+    result = replace(result, curves=curves, forecasts=None if saved is None else str(saved))
+    if folder is not None:
+        write_result(result, folder / "result.json")
     return result
 
 
@@ -87,7 +102,7 @@ def prepare_data(cfg: Config) -> tuple[Panel, Splits]:
 
 def fit_and_forecast(
     cfg: Config, arch: Architecture, panel: Panel, splits: Splits, reporter: Reporter | None,
-    *, setup_start: float,
+    *, setup_start: float, logger: Any = False,
 ) -> Fit:
     """Train once on the training split and forecast from every origin of both later splits."""
     import torch
@@ -100,7 +115,7 @@ def fit_and_forecast(
     callbacks: list[Any] = [Timer()]
     if reporter is not None:
         callbacks.append(_pruning(cfg, values, splits, reporter))
-    model = build_model(cfg, arch, panel.n_series, callbacks=callbacks)
+    model = build_model(cfg, arch, panel.n_series, callbacks=callbacks, logger=logger)
     nf = NeuralForecast(models=[model], freq=1)
     frame = panel.long()
     frame = frame[frame["ds"] < splits.length]
@@ -163,9 +178,10 @@ def _as_trial_failure(err: Exception, cfg: Config) -> Exception:
     return err
 
 
-def _intervals(split: str, metrics: SplitMetrics) -> dict[str, float]:
+def _intervals(split: str, metrics: SplitMetrics) -> dict[str, Any]:
     """A split's intervals as flat result fields (``val_auc_low``, ``val_minus_naive_high``...)."""
-    out = {f"{split}_auc_low": metrics.auc_ci.low, f"{split}_auc_high": metrics.auc_ci.high}
+    out: dict[str, Any] = {f"{split}_auc_low": metrics.auc_ci.low,
+                           f"{split}_auc_high": metrics.auc_ci.high}
     for name, ci in (("naive", metrics.naive_ci), ("linear", metrics.linear_ci)):
         out.update({f"{name}_{split}_auc_low": ci.low, f"{name}_{split}_auc_high": ci.high})
     for name, gap in (("naive", metrics.minus_naive), ("linear", metrics.minus_linear)):

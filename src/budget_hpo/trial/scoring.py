@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from budget_hpo.schema import Config
+from budget_hpo.schema import BootstrapConfig, Config
 from budget_hpo.trial.bootstrap import Interval, bootstrap_aucs, interval
 from budget_hpo.trial.data import Panel
 from budget_hpo.trial.evaluation import (
@@ -18,7 +18,9 @@ from budget_hpo.trial.evaluation import (
     naive_scores,
 )
 
-__all__ = ["Fit", "SplitMetrics", "score_forecasts"]
+__all__ = [
+    "Fit", "Scored", "SplitMetrics", "auc_metrics", "score_forecasts", "split_scores",
+]
 
 
 @dataclass(frozen=True)
@@ -52,33 +54,48 @@ class SplitMetrics:
     minus_linear: Interval
 
 
-def score_forecasts(
-    cfg: Config, panel: Panel, splits: Splits, fit: Fit
-) -> dict[str, SplitMetrics]:
-    """Score the validation and test origins: ``{"val": ..., "test": ...}``."""
+Scored = dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]  # split -> (realised, scores)
+
+
+def split_scores(cfg: Config, panel: Panel, splits: Splits, fit: Fit) -> Scored:
+    """Per split (``val``, ``test``): the realised change over the horizon and the model's and
+    baselines' scores from each origin, ``[origins, series]`` each: what every AUC of the split
+    is computed from (and what ``forecasts.parquet`` keeps)."""
     values, horizon = panel.values[: splits.length], cfg.data.horizon
-    threshold = cfg.objective.threshold
-
-    boot = cfg.objective.bootstrap
-
-    def split_metrics(origins: np.ndarray) -> SplitMetrics:
+    out: Scored = {}
+    for split, origins in (("val", splits.val_origins), ("test", splits.test_origins)):
         rows = [fit.row_of[int(c)] for c in origins]
-        realised = horizon_change(values, origins, horizon)
-        targets = fit.cv[fit.cv["cutoff"].isin(origins)]
-        scores = {"model": fit.scores[rows], "naive": naive_scores(values, origins, horizon),
-                  "linear": linear_scores(values, splits, horizon, origins)}
-        auc = {k: direction_auc(realised, v, threshold) for k, v in scores.items()}
-        samples = bootstrap_aucs(realised, scores, threshold, resamples=boot.resamples,
-                                 block=boot.block, seed=cfg.seed)
-        return SplitMetrics(
-            auc=auc["model"], naive_auc=auc["naive"], linear_auc=auc["linear"],
-            mae=float(np.mean(np.abs(targets[fit.column].to_numpy() - targets["y"].to_numpy()))),
-            auc_ci=interval(auc["model"], samples["model"]),
-            naive_ci=interval(auc["naive"], samples["naive"]),
-            linear_ci=interval(auc["linear"], samples["linear"]),
-            minus_naive=interval(auc["model"] - auc["naive"], samples["model"] - samples["naive"]),
-            minus_linear=interval(auc["model"] - auc["linear"],
-                                  samples["model"] - samples["linear"]),
-        )
+        out[split] = (horizon_change(values, origins, horizon), {
+            "model": fit.scores[rows], "naive": naive_scores(values, origins, horizon),
+            "linear": linear_scores(values, splits, horizon, origins)})
+    return out
 
-    return {"val": split_metrics(splits.val_origins), "test": split_metrics(splits.test_origins)}
+
+def auc_metrics(realised: np.ndarray, scores: dict[str, np.ndarray], threshold: float,
+                boot: BootstrapConfig, seed: int, mae: float = float("nan")) -> SplitMetrics:
+    """A split's AUCs, their intervals and the paired gaps, from its realised changes and
+    scores (``mae`` is carried through: it does not depend on the label's threshold)."""
+    auc = {k: direction_auc(realised, v, threshold) for k, v in scores.items()}
+    samples = bootstrap_aucs(realised, scores, threshold, resamples=boot.resamples,
+                             block=boot.block, seed=seed)
+    return SplitMetrics(
+        auc=auc["model"], naive_auc=auc["naive"], linear_auc=auc["linear"], mae=mae,
+        auc_ci=interval(auc["model"], samples["model"]),
+        naive_ci=interval(auc["naive"], samples["naive"]),
+        linear_ci=interval(auc["linear"], samples["linear"]),
+        minus_naive=interval(auc["model"] - auc["naive"], samples["model"] - samples["naive"]),
+        minus_linear=interval(auc["model"] - auc["linear"], samples["model"] - samples["linear"]),
+    )
+
+
+def score_forecasts(cfg: Config, splits: Splits, fit: Fit, scored: Scored
+                    ) -> dict[str, SplitMetrics]:
+    """Score the validation and test origins (``scored``: :func:`split_scores`)."""
+    out = {}
+    for split, origins in (("val", splits.val_origins), ("test", splits.test_origins)):
+        realised, scores = scored[split]
+        targets = fit.cv[fit.cv["cutoff"].isin(origins)]
+        mae = float(np.mean(np.abs(targets[fit.column].to_numpy() - targets["y"].to_numpy())))
+        out[split] = auc_metrics(realised, scores, cfg.objective.threshold,
+                                 cfg.objective.bootstrap, cfg.seed, mae)
+    return out

@@ -6,6 +6,7 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config
 from budget_hpo.trial.models import LOSSES, MODELS
 from budget_hpo.trial.sizing import Architecture, resolve_architecture
+from budget_hpo.trial.tracking import check_logger
 
 __all__ = ["ACCELERATORS", "OBJECTIVES", "at_least", "check_config"]
 
@@ -33,6 +34,7 @@ def check_config(cfg: Config) -> Architecture:
     if not reg.weight_decay >= 0.0:
         raise ConfigError("regularization.weight_decay", reg.weight_decay, "weight_decay >= 0")
 
+    check_logger(cfg)
     model = cfg.model
     if model.name not in MODELS:
         raise ConfigError("model", model.name, " | ".join(MODELS))
