@@ -178,6 +178,8 @@ SWEEP_ROWS: list[tuple[str, list[str], str]] = [
     ("malformed storage URL", ["hydra.sweeper.storage=postgresql://u:p@h:notaport/db"],
      "hydra.sweeper.storage="),
     ("mysql storage", ["hydra.sweeper.storage=mysql://u@h/db"], "hydra.sweeper.storage="),
+    ("journal without a file", ["hydra.sweeper.storage=journal:///"],
+     "hydra.sweeper.storage=journal:///"),
     ("changed budgets on resume", ["search.budgets=[750k,2M]"], "search.budgets"),
 ]
 

@@ -1,7 +1,8 @@
 """Several workers on one study: the same phase command started N times against one storage.
 
-Runs on SQLite always, and on PostgreSQL when a server is reachable: `.ci/run` starts one and sets
-BUDGET_HPO_TEST_POSTGRES (and BUDGET_HPO_REQUIRE_POSTGRES=1, so that in CI these cannot skip).
+Runs on SQLite and on a journal file always, and on PostgreSQL when a server is reachable:
+`.ci/run` starts one and sets BUDGET_HPO_TEST_POSTGRES (and BUDGET_HPO_REQUIRE_POSTGRES=1, so
+that in CI these cannot skip).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
 from tests.helpers import SMALL
 
@@ -40,10 +42,12 @@ def _postgres_reachable() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "journal"])
 def storage(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/study.db"
+    if request.param == "journal":  # a journal file, as on a shared filesystem
+        return f"journal:///{tmp_path}/shared/study.journal"
     reason = _postgres_reachable()
     if reason:
         if os.environ.get("BUDGET_HPO_REQUIRE_POSTGRES") == "1":
@@ -81,7 +85,7 @@ def test_two_workers_share_one_study_without_loss_or_duplicates(tmp_path, storag
     wait(procs)
     logs = [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
     assert [p.returncode for p in procs] == [0, 0], logs
-    study = optuna.load_study(study_name=name, storage=storage)
+    study = open_study(storage, name)
     assert len(study.trials) == 12 and all(t.state == TrialState.COMPLETE for t in study.trials)
     forced = [t.user_attrs["forced_id"] for t in study.trials if t.user_attrs.get("forced")]
     assert len(forced) == len(set(forced)) == 11  # every forced config of 750k and 2M, once
@@ -97,7 +101,7 @@ def test_an_early_stop_seen_by_one_worker_stops_them_all(tmp_path, storage):
     procs = [worker(tmp_path, storage, name, i, *extra) for i in range(2)]
     wait(procs)
     assert [p.returncode for p in procs] == [0, 0]
-    study = optuna.load_study(study_name=name, storage=storage)
+    study = open_study(storage, name)
     assert "early_stop" in study.user_attrs
     assert len(study.trials) <= 3 + 2  # at most the trials already running when it fired
 
@@ -111,7 +115,7 @@ def test_a_worker_killed_mid_trial_is_failed_and_retried_by_the_other(tmp_path, 
     while time.time() < deadline:  # wait until the victim is inside a trial
         time.sleep(0.5)
         try:
-            study = optuna.load_study(study_name=name, storage=storage)
+            study = open_study(storage, name)
         except Exception:
             continue
         if any(t.state == TrialState.RUNNING for t in study.trials):
@@ -122,7 +126,7 @@ def test_a_worker_killed_mid_trial_is_failed_and_retried_by_the_other(tmp_path, 
     victim.wait()
     wait([survivor])
     assert survivor.returncode == 0, (tmp_path / "worker1.log").read_text()[-2000:]
-    study = optuna.load_study(study_name=name, storage=storage)
+    study = open_study(storage, name)
     stale = stale_numbers(study)
     assert len(stale) == 1
     (dead,) = stale
@@ -148,7 +152,7 @@ def test_a_stalled_worker_survives_and_its_result_is_kept(tmp_path):
     while time.time() < deadline and victim is None:  # wait until A trains its first trial:
         time.sleep(0.3)  # its job folder exists, so A has left the study lock (a worker stopped
         try:  # inside the lock would stop the other one too)
-            running = [t for t in optuna.load_study(study_name=name, storage=storage).trials
+            running = [t for t in open_study(storage, name).trials
                        if t.state == TrialState.RUNNING]
         except Exception:
             continue
@@ -163,7 +167,7 @@ def test_a_stalled_worker_survives_and_its_result_is_kept(tmp_path):
         while time.time() < deadline:  # B fails A's trial once grace_period (3 s) has passed
             time.sleep(0.5)
             try:
-                trial = optuna.load_study(study_name=name, storage=storage).trials[victim]
+                trial = open_study(storage, name).trials[victim]
             except Exception:  # the database may be busy: look again
                 continue
             if trial.state == TrialState.FAIL:
@@ -177,7 +181,7 @@ def test_a_stalled_worker_survives_and_its_result_is_kept(tmp_path):
     assert stalled.returncode == 0, log_a[-3000:]
     assert other.returncode == 0, (tmp_path / "worker1.log").read_text()[-3000:]
     assert "was failed by another worker while it ran" in log_a
-    study = optuna.load_study(study_name=name, storage=storage)
+    study = open_study(storage, name)
     retry = [t for t in study.trials if t.user_attrs.get("retry_of") == victim]
     assert len(retry) == 1
     # A's result is kept: on the retry (A claimed it before B could) or as a late result

@@ -12,7 +12,7 @@ from pathlib import Path
 from budget_hpo.errors import ConfigError
 from budget_hpo.report import DEFAULT_STORAGE, write_report
 from budget_hpo.report.rescore import rescore_objective
-from budget_hpo.search.storage import STORAGE_ENV, display_url
+from budget_hpo.search.storage import STORAGE_ENV, dashboard_command
 
 __all__ = ["main"]
 
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(2) from None
     print(f"report of {len(report.trials)} trials written to {report.folder}/ "
           f"({', '.join(p.name for p in report.files)})")
-    print(f"browse the studies: optuna-dashboard {display_url(args.storage)}")
+    print(f"browse the studies: {dashboard_command(args.storage)}")
 
 
 if __name__ == "__main__":

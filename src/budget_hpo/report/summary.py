@@ -17,7 +17,7 @@ from budget_hpo.phase2.spec import ranked_outcomes
 from budget_hpo.report.datasets import datasets_section
 from budget_hpo.report.studies import parent_of
 from budget_hpo.search.replicates import open_replicas, pooled_sd, seed_stats
-from budget_hpo.search.storage import display_url
+from budget_hpo.search.storage import dashboard_command, display_url
 from budget_hpo.search.study import early_stop_of, noise_of
 from budget_hpo.trial.bootstrap import verdict
 
@@ -253,5 +253,5 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
     lines += [*_curves_section(frame), *_importance_section(studies),
               "Figures: `scaling.png` (best objective against exact parameters), `history.png` "
               "(objective by trial). Trials: `trials.csv`.", "",
-              f"Browse the studies live: `optuna-dashboard {shown}`", ""]
+              f"Browse the studies live: `{dashboard_command(storage)}`", ""]
     return "\n".join(lines)

@@ -65,7 +65,7 @@ class Phase2Callback(Callback):
         from budget_hpo.report import with_phase2, write_report
         from budget_hpo.schema import typed_config
         from budget_hpo.search.faults import kill_point
-        from budget_hpo.search.storage import display_url, open_study
+        from budget_hpo.search.storage import dashboard_command, open_study
         from budget_hpo.search.study import phase_end_written
 
         sweeper = config.hydra.sweeper
@@ -95,4 +95,4 @@ class Phase2Callback(Callback):
         phase_end_written(study)
         log.info("report of %d trials: %s/summary.md (and trials.csv, scaling.png, history.png)",
                  len(report.trials), folder)
-        log.info("browse the studies: optuna-dashboard %s", display_url(storage))
+        log.info("browse the studies: %s", dashboard_command(storage))

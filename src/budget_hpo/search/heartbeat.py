@@ -42,6 +42,8 @@ def _without_heartbeat(storage: Any, trial_ids: Sequence[int]) -> list[int]:
     """The trials among ``trial_ids`` that have no heartbeat row (Optuna skips those forever)."""
     if not trial_ids:
         return []
+    if hasattr(storage, "trials_without_heartbeat"):  # the journal file's own heartbeats
+        return list(storage.trials_without_heartbeat(trial_ids))
     from optuna.storages._rdb import models  # no public API lists trials without a heartbeat
 
     rdb = getattr(storage, "_backend", storage)  # Optuna wraps an RDBStorage in a cache

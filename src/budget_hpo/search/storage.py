@@ -1,5 +1,8 @@
 """The one door to a study: every reader and writer opens its storage and study here.
 
+Storages: SQLite (``sqlite:///``, one machine), PostgreSQL (``postgresql://``, a server) and a
+journal file (``journal:///``, a shared filesystem without a server: :mod:`.journal`).
+
 :func:`open_study` gives the same SQLite timeout, heartbeat settings and (for writers) the same
 cross-process lock to the sweeper, the callbacks, the pruning reporter, the phase-2 writer and
 the report. :func:`study_lock` serialises the few check-then-act steps between workers.
@@ -19,20 +22,22 @@ import optuna
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import SearchConfig
+from budget_hpo.search.journal import PREFIX, journal_lock, journal_path, open_journal
 
 __all__ = [
-    "STORAGE_ENV", "config_reference", "display_url", "open_storage", "open_study", "parse_url",
-    "sqlite_path", "study_lock",
+    "STORAGE_ENV", "config_reference", "dashboard_command", "display_url", "open_storage",
+    "open_study", "parse_url", "sqlite_path", "study_lock",
 ]
 
 SQLITE_TIMEOUT_S = 60  # seconds a SQLite writer waits for another's lock
 
 
-SCHEMES = ("sqlite", "postgresql")  # the storages with a cross-process lock (study_lock)
+SCHEMES = ("sqlite", "postgresql", "journal")  # storages with a cross-process study_lock
 
 
 def parse_url(url: str, key: str = "hydra.sweeper.storage") -> Any:
-    """The SQLAlchemy URL of a storage, checked: a known scheme and a parseable URL.
+    """The SQLAlchemy URL of a storage, checked: a known scheme and a parseable URL (for a
+    ``journal:///`` file: its path).
 
     Raises:
         ConfigError: a malformed URL, or a scheme without a cross-process lock (mysql://).
@@ -40,6 +45,12 @@ def parse_url(url: str, key: str = "hydra.sweeper.storage") -> Any:
     from sqlalchemy.engine import make_url
 
     text = str(url)
+    if text.startswith("journal:"):
+        path = journal_path(text)
+        if path is None or text == PREFIX:
+            raise ConfigError(key, text, "a journal file URL such as journal:///multirun/"
+                              "budget_hpo.journal (relative) or journal:////shared/x.journal")
+        return path
     try:
         parsed = make_url(text)
         parsed.port  # noqa: B018 (a bad port raises only when read)
@@ -48,8 +59,9 @@ def parse_url(url: str, key: str = "hydra.sweeper.storage") -> Any:
         raise ConfigError(key, _mask(text), "a storage URL such as sqlite:///multirun/"
                           f"budget_hpo.db or postgresql://USER@HOST/DB ({reason})") from None
     if parsed.get_backend_name() not in SCHEMES:
-        raise ConfigError(key, display_url(text), "a sqlite:/// or postgresql:// URL (mysql has no "
-                          "lock that keeps workers from enqueueing the forced configs twice)")
+        raise ConfigError(key, display_url(text), "a sqlite:///, postgresql:// or journal:/// URL "
+                          "(mysql has no lock that keeps workers from enqueueing the forced "
+                          "configs twice)")
     if parsed.get_backend_name() == "postgresql" and not parsed.database:
         raise ConfigError(key, display_url(text), "a postgresql:// URL that names a database")
     return parsed
@@ -66,10 +78,18 @@ def display_url(url: str) -> str:
     """The URL as it may be shown or written: the password hidden (SQLAlchemy's rendering)."""
     from sqlalchemy.engine import make_url
 
+    if str(url).startswith("journal:"):
+        return str(url)  # a file path: nothing to hide
     try:
         return make_url(str(url)).render_as_string(hide_password=True)
     except Exception:
         return _mask(str(url))
+
+
+def dashboard_command(url: str) -> str:
+    """How to browse the storage: ``optuna-dashboard <URL>`` (a journal: its file's path)."""
+    journal = journal_path(url)
+    return f"optuna-dashboard {journal if journal is not None else display_url(url)}"
 
 
 STORAGE_ENV = "BUDGET_HPO_STORAGE"  # a storage URL kept out of files and command lines
@@ -111,11 +131,14 @@ def open_storage(url: str, search: SearchConfig | None = None, *, create: bool =
     missing SQLite file is a :class:`ConfigError` instead of a new empty database.
     """
     parse_url(url)
-    path = sqlite_path(url)
+    path = sqlite_path(url) or journal_path(url)
     if not create and path is not None and not path.is_file():
         raise ConfigError("storage", display_url(url), f"an existing database ({path} not found)")
     beat = (search.heartbeat_interval, search.grace_period) if search is not None else (None, None)
     key = (url, *beat)
+    if key not in _storages and journal_path(url) is not None:
+        assert path is not None
+        _storages[key] = open_journal(path, *beat)
     if key not in _storages:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -163,11 +186,17 @@ def study_lock(url: str, study_name: str) -> Iterator[None]:
     Enqueueing the forced configs and deciding whether another trial fits into ``n_trials`` are
     check-then-act steps; two workers doing them at once would duplicate a forced config or
     overshoot the total. SQLite: an exclusive ``flock`` on ``<db>.lock`` (one machine; keyed on
-    the resolved file, so every spelling of the URL takes the same lock); PostgreSQL: a session
+    the resolved file, so every spelling of the URL takes the same lock); a journal file: an
+    ``O_EXCL`` lock file beside it (NFS-safe, :mod:`.journal`); PostgreSQL: a session
     advisory lock keyed by the study name; in-memory SQLite: a process-local lock.
     """
     path = sqlite_path(url)
-    if path is not None:
+    journal = journal_path(url)
+    if journal is not None:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        with journal_lock(journal, study_name):
+            yield
+    elif path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(f"{path}.lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
