@@ -112,3 +112,36 @@ def test_readme_main_job_runs_the_whole_flow_at_demo_scale(tmp_path):
     assert len(list((tmp_path / "multirun" / "demo_conf" / "search" / "budget-hpo-demo-synthetic").glob(
         "phase2_*.yaml"))) == 2
     assert (tmp_path / "demo" / "report" / "summary.md").exists()
+
+
+def test_two_datasets_then_the_cross_dataset_report(tmp_path):
+    """Each dataset's phase 1 is its own study (named after the file); the report given a glob
+    of them compares the winners and draws one line per dataset."""
+    storage = f"sqlite:///{tmp_path}/study.db"
+    for name, seed in (("binance", 1), ("kraken", 2)):
+        synthetic_panel(compose(["data.generator.n_series=6", "data.generator.length=400",
+                                 f"data.generator.seed={seed}"]).data.generator
+                        ).to_csv(tmp_path / f"{name}.csv", index=False)
+        args = ["-m", "search=phase1", "data=csv", f"data.path={tmp_path}/{name}.csv",
+                "data.val_size=60", "data.test_size=60", "trainer=smoke", "trainer.eval_step=6",
+                "search.budgets=[750k]", "hydra.sweeper.n_trials=2", "search.replicates.seeds=0",
+                f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/{name}",
+                f"search.phase2.config_dir={tmp_path}/generated"]
+        proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    names = sorted(p.name for p in (tmp_path / "generated" / "search").iterdir())
+    assert names == ["budget-hpo-phase1-binance", "budget-hpo-phase1-kraken"]  # namespaced
+    out = run_cli("budget-hpo-report", ["--storage", storage, "--study", "budget-hpo-phase1-*",
+                                        "--out", str(tmp_path / "cross")], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    section = (tmp_path / "cross" / "summary.md").read_text().split("## Across datasets")[1]
+    rows = [line for line in section.splitlines() if line.startswith("| binance |")
+            or line.startswith("| kraken |")]
+    assert len(rows) == 2 and all("750k ×" in row for row in rows)
+    assert "- Budget: **750k** wins on all 2 datasets (they agree)." in section
+    trials = pd.read_csv(tmp_path / "cross" / "trials.csv")
+    assert sorted(set(trials["dataset"])) == ["binance", "kraken"] and len(trials) == 4
+    import matplotlib.image as mpimg
+
+    image = mpimg.imread(tmp_path / "cross" / "datasets.png")
+    assert image.ndim == 3 and image.shape[1] > 300 and image.std() > 0.01

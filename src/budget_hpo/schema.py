@@ -205,6 +205,14 @@ class LoggerConfig:
 
 
 @dataclass
+class ArtifactsConfig:
+    """``search.artifacts``: the best trials' checkpoints in Optuna's artifact store."""
+
+    checkpoints_top_k: int = MISSING  # 0: no checkpoints
+    dir: str = MISSING  # the FileSystemArtifactStore's folder
+
+
+@dataclass
 class SearchConfig:
     name: str = MISSING
     budgets: list[str] = MISSING
@@ -220,6 +228,7 @@ class SearchConfig:
     max_retries: int = MISSING
     phase2: Phase2Config = field(default_factory=Phase2Config)
     replicates: ReplicatesConfig = field(default_factory=ReplicatesConfig)
+    artifacts: ArtifactsConfig = field(default_factory=ArtifactsConfig)
     trial: int | None = MISSING
     forced_id: str | None = MISSING  # set by the sweeper: a forced config's id (a run tag)
     parent: str | None = MISSING  # phase 2: the phase-1 study it continues

@@ -86,6 +86,7 @@ class Phase2Callback(Callback):
         except ConfigError as err:
             log.warning("phase 2 files not written: %s", err)
         kill_point("mid_phase2_write")
+        _store_checkpoints(config, storage, study)
         folder = sweep_dir / "report"
         try:
             report = write_report(storage, folder, with_phase2(storage, name))
@@ -96,3 +97,19 @@ class Phase2Callback(Callback):
         log.info("report of %d trials: %s/summary.md (and trials.csv, scaling.png, history.png)",
                  len(report.trials), folder)
         log.info("browse the studies: %s", dashboard_command(storage))
+
+
+def _store_checkpoints(config: DictConfig, storage: str, study: Any) -> None:
+    """Keep the best trials' checkpoints (``search.artifacts``); a problem is only logged."""
+    from budget_hpo.schema import typed_config
+    from budget_hpo.search.artifacts import store_checkpoints
+    from budget_hpo.search.replicates import open_replicas
+
+    settings = typed_config(config).search.artifacts
+    if settings.checkpoints_top_k <= 0:
+        return
+    try:
+        replicas = open_replicas(storage, study.study_name)
+        store_checkpoints([study, *([replicas] if replicas else [])], settings)
+    except Exception as err:  # never turn a finished phase into a failure
+        log.warning("checkpoints not stored: %s", str(err).splitlines()[0] if str(err) else err)

@@ -46,3 +46,4 @@ def check_search(
     at_least("search.max_retries", search.max_retries, 0)
     at_least("search.replicates.top_k", search.replicates.top_k, 1)
     at_least("search.replicates.seeds", search.replicates.seeds, 0)
+    at_least("search.artifacts.checkpoints_top_k", search.artifacts.checkpoints_top_k, 0)

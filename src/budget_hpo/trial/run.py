@@ -20,6 +20,7 @@ from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError, TrialFailed
 from budget_hpo.schema import Config, typed_config
+from budget_hpo.trial.checkpoint import save_checkpoint
 from budget_hpo.trial.data import Panel, load_panel, required_length
 from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change, make_splits
 from budget_hpo.trial.forecasts import forecast_table, write_forecasts
@@ -67,6 +68,8 @@ def run_trial(
                                                          folder)
     result = _assemble(settings, arch, panel, splits, fit, metrics, start)
     result = replace(result, curves=curves, forecasts=None if saved is None else str(saved))
+    if folder is not None and settings.search.artifacts.checkpoints_top_k > 0:
+        save_checkpoint(fit.model, settings, panel.n_series, folder)
     if folder is not None:
         write_result(result, folder / "result.json")
     return result
@@ -149,7 +152,7 @@ def fit_and_forecast(
         raise TrialFailed("training diverged: the forecasts contain NaN or inf")
     return Fit(cv, column, scores, {int(c): i for i, c in enumerate(cutoffs)},
                count_parameters(model), losses, setup_time, float(timer.time_elapsed("train")),
-               cv_time)
+               cv_time, fitted)
 
 
 def _pruning(cfg: Config, values: np.ndarray, splits: Splits, reporter: Reporter) -> Any:

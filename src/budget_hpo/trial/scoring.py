@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ class Fit:
     setup_time_s: float
     train_time_s: float
     cv_time_s: float
+    model: Any = None  # the trained model (for a checkpoint)
 
 
 @dataclass(frozen=True)

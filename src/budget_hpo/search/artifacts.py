@@ -1,0 +1,101 @@
+"""The best trials' model checkpoints in Optuna's artifact store, when a phase ends.
+
+With ``search.artifacts.checkpoints_top_k`` = k > 0, every trial writes ``model.ckpt`` into its
+job folder (:mod:`budget_hpo.trial.checkpoint`); when the phase ends, the k best COMPLETE trials'
+files are uploaded to a :class:`~optuna.artifacts.FileSystemArtifactStore` at
+``search.artifacts.dir`` (recorded on the study as ``trial_<number>.ckpt``), and every local file is
+removed, so a phase keeps k checkpoints, not one per trial. A resumed phase uploads a new best
+beside the ones already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from budget_hpo.records import TrialRecord
+from budget_hpo.schema import ArtifactsConfig
+from budget_hpo.trial.checkpoint import CHECKPOINT
+
+__all__ = ["checkpoint_of", "store_checkpoints", "stored"]
+
+log = logging.getLogger(__name__)
+
+
+def _store(settings: ArtifactsConfig) -> optuna.artifacts.FileSystemArtifactStore:
+    Path(settings.dir).mkdir(parents=True, exist_ok=True)
+    return optuna.artifacts.FileSystemArtifactStore(settings.dir)
+
+
+def _name(number: int) -> str:
+    return f"trial_{number}.ckpt"
+
+
+def stored(study: optuna.Study) -> dict[int, str]:
+    """Trial number -> artifact id of every checkpoint the study's store holds."""
+    metas = optuna.artifacts.get_all_artifact_meta(study, storage=study._storage)
+    return {int(m.filename.removeprefix("trial_").removesuffix(".ckpt")): m.artifact_id
+            for m in metas if m.filename.startswith("trial_") and m.filename.endswith(".ckpt")}
+
+
+def store_checkpoints(studies: list[optuna.Study], settings: ArtifactsConfig) -> list[int]:
+    """Upload the best ``checkpoints_top_k`` checkpoints of ``studies[0]`` not yet stored (as
+    study artifacts named ``trial_<number>.ckpt``: a finished trial takes no new attributes) and
+    remove every local checkpoint of ``studies`` (the phase and its replicates).
+
+    Returns:
+        The trial numbers whose checkpoints were uploaded by this call.
+    """
+    study, k = studies[0], settings.checkpoints_top_k
+    if k <= 0:
+        return []
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    have = stored(study)
+    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                if _local(t) is not None or t.number in have]
+    best = sorted(complete, key=lambda t: (-(t.value or 0) if maximize else (t.value or 0),
+                                           t.number))[:k]
+    store, uploaded = _store(settings), []
+    for trial in best:
+        path = _local(trial)
+        if path is None or trial.number in have:
+            continue
+        named = path.with_name(_name(trial.number))
+        path.rename(named)
+        artifact = optuna.artifacts.upload_artifact(
+            artifact_store=store, file_path=str(named), study_or_trial=study,
+            storage=study._storage)
+        named.unlink()
+        uploaded.append(trial.number)
+        log.info("checkpoint of trial %d (objective %.4f) stored as artifact %s in %s",
+                 trial.number, trial.value, artifact, settings.dir)
+    for each in studies:  # the best are in the store now; no other is kept
+        for trial in each.get_trials(deepcopy=False):
+            path = _local(trial)
+            if path is not None:
+                path.unlink(missing_ok=True)
+    return uploaded
+
+
+def _local(trial: optuna.trial.FrozenTrial) -> Path | None:
+    job = TrialRecord.from_attrs(trial.user_attrs).job_dir
+    path = None if job is None else Path(job) / CHECKPOINT
+    return path if path is not None and path.is_file() else None
+
+
+def checkpoint_of(study: optuna.Study, number: int, settings: ArtifactsConfig,
+                  file_path: str | Path) -> Path:
+    """Download trial ``number``'s stored checkpoint to ``file_path``.
+
+    Raises:
+        KeyError: the study's store holds no checkpoint of that trial.
+    """
+    artifact = stored(study).get(number)
+    if artifact is None:
+        raise KeyError(f"trial {number} of {study.study_name} has no stored checkpoint")
+    optuna.artifacts.download_artifact(artifact_store=_store(settings), file_path=str(file_path),
+                                       artifact_id=artifact)
+    return Path(file_path)
