@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import statistics
+
+import pytest
 import torch
 from torch import nn
 
-from budget_hpo.trial.kernels import FastDropout, PointwiseConv1d, use_fast_kernels
+from budget_hpo.trial.kernels import FastDropout, PointwiseConv1d, keep_mask, use_fast_kernels
 from budget_hpo.trial.throughput import training_step_flops
 
 
@@ -24,14 +28,33 @@ def test_pointwise_conv_matches_conv1d_forward_and_backward():
     torch.testing.assert_close(conv.weight.grad, fast.weight.grad)
 
 
-def test_fast_dropout_keeps_the_expected_value_and_drop_rate():
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.7])
+def test_fast_dropout_keep_rate_is_within_three_standard_errors(p):
     torch.manual_seed(0)
-    drop = FastDropout(p=0.3)
-    x = torch.ones(200_000)
-    y = drop(x)
-    assert abs((y == 0).float().mean().item() - 0.3) < 0.01
-    assert abs(y.mean().item() - 1.0) < 0.01
-    assert torch.equal(drop.eval()(x), x)
+    n = 4_000_000
+    y = FastDropout(p=p)(torch.ones(n))
+    kept = (y != 0).float().mean().item()
+    assert abs(kept - (1 - p)) < 3 * math.sqrt(p * (1 - p) / n)
+    assert abs(y.mean().item() - 1.0) < 3 * math.sqrt(p / (1 - p) / n)  # unbiased
+    assert torch.equal(FastDropout(p=p).eval()(torch.ones(10)), torch.ones(10))
+
+
+def test_fast_dropout_equals_stock_dropout_given_the_same_mask():
+    """Forward and backward of FastDropout and nn.Dropout agree when their masks are equal."""
+    torch.manual_seed(1)
+    p = 0.5  # k / 65536 == 1 - p exactly: the same scale as nn.Dropout's
+    x = torch.randn(64, 33, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    state = torch.get_rng_state()
+    fast = FastDropout(p=p)(x)
+    torch.set_rng_state(state)
+    mask = keep_mask(x, p)  # the same draw
+    stock = x2 * ((mask != 0).to(x2.dtype) / (1 - p))  # nn.Dropout's maths with that mask
+    torch.testing.assert_close(fast, stock)
+    fast.pow(2).sum().backward()
+    stock.pow(2).sum().backward()
+    torch.testing.assert_close(x.grad, x2.grad)
+    assert 0.4 < (mask != 0).float().mean().item() < 0.6
 
 
 def test_swap_keeps_parameters_and_counts_modules():
@@ -54,3 +77,57 @@ def test_training_step_flops_match_the_dense_estimate(compose_cfg):
     tokens = 32 * 32
     dense = 6 * arch.formula_params * tokens  # forward 2·P·T, backward 4·P·T
     assert 0.9 * dense < flops < 1.5 * dense
+
+
+class _MaskDropout(nn.Module):
+    """A dropout that multiplies by a given (scaled) mask: the stock module with that mask."""
+
+    def __init__(self, mask, p):
+        super().__init__()
+        self.mask, self.p = mask, p
+
+    def forward(self, x):
+        return x * self.mask
+
+
+def test_fast_attention_equals_the_stock_attention_given_the_same_mask():
+    from neuralforecast.common._modules import FullAttention
+
+    torch.manual_seed(2)
+    p = 0.3
+    q, k, v = (torch.randn(4, 6, 2, 8, requires_grad=True) for _ in range(3))  # [B, L, H, E]
+    fast = FullAttention(mask_flag=False, attention_dropout=p)
+    assert use_fast_kernels(fast) == 2  # the attention and its (now unused) dropout
+    assert type(fast).__name__ == "FastFullAttention"
+    fast.train()
+    state = torch.get_rng_state()
+    out, _ = fast(q, k, v, None)
+    torch.set_rng_state(state)
+    mask = keep_mask(torch.empty(4, 2, 6, 6), p)  # the same draw, at the weights' shape
+    stock = FullAttention(mask_flag=False, attention_dropout=p, output_attention=True)
+    stock.dropout = _MaskDropout(mask, p)  # the explicit (einsum) path with that mask
+    stock.train()
+    q2, k2, v2 = (t.detach().clone().requires_grad_(True) for t in (q, k, v))
+    ref, _ = stock(q2, k2, v2, None)
+    torch.testing.assert_close(out, ref)
+    out.pow(2).sum().backward()
+    ref.pow(2).sum().backward()
+    for a, b in ((q, q2), (k, k2), (v, v2)):
+        torch.testing.assert_close(a.grad, b.grad)
+    fast.eval()  # evaluation: the fused kernel, no dropout, as before
+    torch.testing.assert_close(fast(q, k, v, None)[0],
+                               FullAttention(mask_flag=False, attention_dropout=p).eval()(
+                                   q, k, v, None)[0])
+
+
+@pytest.mark.slow
+def test_a_trial_with_the_fast_kernels_scores_within_seed_noise_of_the_stock_one(compose_cfg):
+    from budget_hpo.trial.run import run_trial
+    from tests.helpers import SMALL
+
+    aucs = {fast: [run_trial(compose_cfg([*SMALL, "trainer.max_steps=60", f"seed={seed}",
+                                          f"trainer.fast_kernels={fast}"])).val_auc
+                   for seed in range(4)] for fast in (True, False)}
+    noise = math.sqrt((statistics.variance(aucs[True]) + statistics.variance(aucs[False])) / 4)
+    gap = abs(statistics.mean(aucs[True]) - statistics.mean(aucs[False]))
+    assert gap <= 3 * noise, (aucs, gap, noise)  # the paths differ only in their random masks
