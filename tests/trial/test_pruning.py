@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import optuna
+import pandas as pd
 import pytest
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
@@ -72,7 +73,8 @@ def test_a_pruned_job_is_recorded_pruned_and_the_sweep_goes_on(tmp_path):
     args = ["-m", "search=phase1", "search.budgets=[750k]", "hydra.sweeper.n_trials=3",
             f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/sweep",
             f"search.phase2.config_dir={tmp_path}/gen", *SMALL, "trainer.max_steps=12",
-            "search.pruner=threshold", "search.prune_threshold=1.01", "search.prune_every=4"]
+            "search.pruner=threshold", "search.prune_threshold=1.01", "search.prune_every=4",
+            "logger=csv"]
     proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     study = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage)
@@ -82,3 +84,7 @@ def test_a_pruned_job_is_recorded_pruned_and_the_sweep_goes_on(tmp_path):
         assert 0.0 <= trial.intermediate_values[4] <= 1.0
         assert trial.user_attrs["steps_done"] == 4 and "pruned at step 4" in trial.user_attrs["pruned"]
     assert "early_stop" not in study.user_attrs
+    for trial in study.trials:  # the curves hold the objective the pruner was given
+        metrics = pd.read_csv(tmp_path / "sweep" / str(trial.number) / "curves" / "metrics.csv")
+        (row,) = metrics.dropna(subset=["val_objective"]).itertuples()
+        assert row.step == 4 and row.val_objective == trial.intermediate_values[4]
