@@ -31,8 +31,8 @@ def checkout(rev: str, folder: Path) -> Path:
     return folder / "src"
 
 
-def demo(src: Path | None, extra: list[str], folder: Path) -> tuple[float, int, str]:
-    """(wall seconds, trials in the demo study, last log line) of one demo run in ``folder``."""
+def demo(src: Path | None, extra: list[str], folder: Path) -> tuple[float, int]:
+    """(wall seconds, trials in the demo's phase-1 study) of one demo run in ``folder``."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")])
@@ -52,7 +52,7 @@ def demo(src: Path | None, extra: list[str], folder: Path) -> tuple[float, int, 
     names = [s.study_name for s in optuna.get_all_study_summaries(storage)
              if not s.study_name.endswith("-replicates")]
     trials = len(optuna.load_study(study_name=names[0], storage=storage).trials)
-    return wall, trials, proc.stderr.strip().splitlines()[-1][:120]
+    return wall, trials
 
 
 def main() -> None:
@@ -72,7 +72,7 @@ def main() -> None:
         try:
             for rep in range(args.reps):
                 for side, src in (("base", base_src), ("this tree", None)):
-                    wall, trials, last = demo(src, args.extra, Path(tmp) / f"{side}-{rep}")
+                    wall, trials = demo(src, args.extra, Path(tmp) / f"{side}-{rep}")
                     walls[side].append(wall)
                     print(f"rep {rep} {side:9s} {wall:7.1f} s, {trials} phase-1 trials", flush=True)
         finally:

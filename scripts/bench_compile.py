@@ -1,0 +1,65 @@
+"""Does torch.compile pay on CPU? One training step of a model, eager against compiled.
+
+Builds the configured model (fast kernels as a trial uses them), times ``--steps`` optimiser
+steps eagerly, then compiles a fresh copy with ``torch.compile`` and times the first step (the
+compile) and ``--steps`` more, in one run.
+
+    python scripts/bench_compile.py                          # 750k deep, ~2 minutes
+    python scripts/bench_compile.py budget=2M style=shallow
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("overrides", nargs="*", default=["budget=750k", "style=deep"])
+    args = parser.parse_args()
+
+    import torch
+
+    from budget_hpo.configs import compose_config
+    from budget_hpo.schema import typed_config
+    from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.validate import check_config
+
+    cfg = typed_config(compose_config(args.overrides))
+    n_series, windows = 32, cfg.model.batch_size
+    x = torch.randn(windows, cfg.model.input_size, n_series)
+    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
+             "hist_exog": None, "stat_exog": None}
+    target = torch.randn(windows, cfg.data.horizon, n_series)
+
+    def fresh() -> tuple[Any, Any]:
+        torch.manual_seed(0)
+        model = build_model(cfg, check_config(cfg), n_series=n_series).train()
+        return model, torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+
+    def steps(forward: Any, opt: Any, n: int) -> float:
+        start = time.perf_counter()
+        for _ in range(n):
+            opt.zero_grad(set_to_none=True)
+            ((forward(batch) - target) ** 2).mean().backward()
+            opt.step()
+        return time.perf_counter() - start
+
+    model, opt = fresh()
+    steps(model, opt, 5)
+    eager = steps(model, opt, args.steps) / args.steps
+    model, opt = fresh()
+    compiled_model = torch.compile(model)
+    first = steps(compiled_model, opt, 1)
+    compiled = steps(compiled_model, opt, args.steps) / args.steps
+    even = first / (eager - compiled) if eager > compiled else float("inf")
+    print(f"{' '.join(args.overrides)}: eager {eager * 1e3:.1f} ms/step, compiled "
+          f"{compiled * 1e3:.1f} ms/step ({compiled / eager:.2f}x); the first compiled step "
+          f"(compiling) {first:.1f} s; pays back after {even:.0f} steps")
+
+
+if __name__ == "__main__":
+    main()
