@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.records import TrialRecord
 from budget_hpo.search.heartbeat import config_of
+from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
 from tests.helpers import SMALL
 
@@ -28,14 +29,18 @@ N_TRIALS = 3
 GRACE = 3  # seconds without a heartbeat before a trial counts as its dead worker's
 
 
+def storage_of(tmp: Path, kind: str = "sqlite") -> str:
+    return f"sqlite:///{tmp}/study.db" if kind == "sqlite" else f"journal:///{tmp}/study.journal"
+
+
 def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
-        extra: tuple[str, ...] | list[str] = ()) -> int:
+        extra: tuple[str, ...] | list[str] = (), kind: str = "sqlite") -> int:
     exe = Path(sys.executable).with_name("budget-hpo")
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     env.pop("BUDGET_HPO_KILL_AT", None)
     if kill_at:
         env["BUDGET_HPO_KILL_AT"] = kill_at
-    args = ["-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{tmp}/study.db",
+    args = ["-m", "search=phase1", f"hydra.sweeper.storage={storage_of(tmp, kind)}",
             f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated",
             "search.budgets=[750k]", f"hydra.sweeper.n_trials={N_TRIALS}",
             "search.early_stop.enabled=false", "search.heartbeat_interval=1",
@@ -46,12 +51,12 @@ def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
     return proc.returncode
 
 
-def study(tmp: Path) -> optuna.Study:
-    return optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=f"sqlite:///{tmp}/study.db")
+def study(tmp: Path, kind: str = "sqlite") -> optuna.Study:
+    return open_study(storage_of(tmp, kind), "budget-hpo-phase1-synthetic")
 
 
-def assert_complete(tmp: Path) -> None:
-    s = study(tmp)
+def assert_complete(tmp: Path, kind: str = "sqlite") -> None:
+    s = study(tmp, kind)
     trials = s.get_trials(deepcopy=False)
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     counted = counted_trials(s)
@@ -73,6 +78,15 @@ def test_killed_in_the_loop_then_rerun_completes_the_study(tmp_path, point):
     assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
     assert_complete(tmp_path)
     assert (tmp_path / "sweep" / "report" / "summary.md").is_file()
+
+
+@pytest.mark.parametrize("point", ["after_ask", "after_tell"])
+def test_a_journal_study_killed_in_the_loop_completes_on_a_rerun(tmp_path, point):
+    """The journal file: liveness is the project's own heartbeat, kept in the trials."""
+    assert run(tmp_path, kill_at=point, kind="journal") == -signal.SIGKILL
+    time.sleep(GRACE + 1)
+    assert run(tmp_path, kind="journal") == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    assert_complete(tmp_path, kind="journal")
 
 
 def test_killed_between_failing_a_stale_trial_and_enqueueing_its_retry(tmp_path):
