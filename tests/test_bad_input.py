@@ -42,6 +42,15 @@ def series(tmp: Path, name: str = "data.csv", n: int = 3, length: int = 500,
     return str(path)
 
 
+def _shifted(tmp: Path) -> str:
+    """A second file like :func:`series` whose dates start 3 days later."""
+    frame = pd.read_csv(series(tmp))
+    frame["ds"] = (pd.to_datetime(frame["ds"]) + pd.Timedelta(days=3)).dt.strftime("%Y-%m-%d")
+    path = tmp / "later.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
 def _set(frame: pd.DataFrame, row: int, col: str, value: object) -> pd.DataFrame:
     frame = frame.copy()
     frame[col] = frame[col].astype(object)
@@ -109,6 +118,16 @@ TRIAL_ROWS: list[tuple[str, Callable[[Path], list[str]], str]] = [
      "data.transform=log_diff"),
     ("too short for the splits", lambda t: ["data=csv", f"data.path={series(t, length=120)}"],
      "data="),
+    ("logger option", lambda t: ["logger=wandb"], "logger=wandb"),
+    ("logger every zero", lambda t: ["logger=csv", "logger.every_n_steps=0"],
+     "logger.every_n_steps=0"),
+    ("pooled files misaligned", lambda t: ["data=csv", f"data.paths=[{series(t)},{_shifted(t)}]"],
+     "data.paths="),
+    ("pooled files, unknown alignment", lambda t: ["data=csv", "data.align=loose",
+                                                   f"data.paths=[{series(t)},{_shifted(t)}]"],
+     "data.align=loose"),
+    ("path and paths together", lambda t: ["data=csv", f"data.path={series(t)}",
+                                          f"data.paths=[{series(t)}]"], "data.paths="),
     ("ffill past a series' end", lambda t: ["data=csv", "data.nan_policy=ffill", f"data.path={series(t, edit=lambda f: _set(f, 499, 'y', np.nan))}"],
      "data.nan_policy=ffill"),
 ]
@@ -180,6 +199,15 @@ SWEEP_ROWS: list[tuple[str, list[str], str]] = [
     ("mysql storage", ["hydra.sweeper.storage=mysql://u@h/db"], "hydra.sweeper.storage="),
     ("journal without a file", ["hydra.sweeper.storage=journal:///"],
      "hydra.sweeper.storage=journal:///"),
+    ("auto threshold without forced configs", ["search.early_stop.threshold=auto"],
+     "search.early_stop.threshold=auto"),
+    ("auto threshold from one seed", ["search.forced=true", "search.early_stop.threshold=auto",
+                                      "search.early_stop.noise_seeds=1"],
+     "search.early_stop.noise_seeds=1"),
+    ("threshold not a number", ["search.early_stop.threshold=often"],
+     "search.early_stop.threshold=often"),
+    ("negative checkpoints", ["search.artifacts.checkpoints_top_k=-1"],
+     "search.artifacts.checkpoints_top_k=-1"),
     ("changed budgets on resume", ["search.budgets=[750k,2M]"], "search.budgets"),
 ]
 
