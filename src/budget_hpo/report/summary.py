@@ -251,7 +251,11 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
     if phase2:
         lines += _phase2_section(phase2, frame)
     lines += [*_curves_section(frame), *_importance_section(studies),
-              "Figures: `scaling.png` (best objective against exact parameters), `history.png` "
-              "(objective by trial). Trials: `trials.csv`.", "",
+              "Figures: `scaling.png` (best config per budget and style against exact "
+              "parameters, with seed SD or interval bars and the baselines), `history.png` "
+              "(objective by trial), `pareto.png` (every trial against parameters and training "
+              "time, the Pareto front)" + (", `datasets.png` (one line per dataset)"
+                                            if len(phase1) >= 2 else "")
+              + ". Trials: `trials.csv`.", "",
               f"Browse the studies live: `{dashboard_command(storage)}`", ""]
     return "\n".join(lines)

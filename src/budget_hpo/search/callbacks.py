@@ -94,8 +94,8 @@ class Phase2Callback(Callback):
             log.warning("report not written: %s", err)
             return
         phase_end_written(study)
-        log.info("report of %d trials: %s/summary.md (and trials.csv, scaling.png, history.png)",
-                 len(report.trials), folder)
+        log.info("report of %d trials: %s/summary.md (and %s)", len(report.trials), folder,
+                 ", ".join(f.name for f in report.files if f.name != "summary.md"))
         log.info("browse the studies: %s", dashboard_command(storage))
 
 
