@@ -7,6 +7,7 @@ report) goes through them, so an attribute's name is spelt once, here.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -199,11 +200,7 @@ class NoiseRecord:
     @property
     def sd(self) -> float:
         """Sample standard deviation of ``values``; NaN with fewer than two."""
-        n = len(self.values)
-        if n < 2:
-            return float("nan")
-        mean = sum(self.values) / n
-        return float((sum((v - mean) ** 2 for v in self.values) / (n - 1)) ** 0.5)
+        return statistics.stdev(self.values) if len(self.values) >= 2 else float("nan")
 
     @property
     def threshold(self) -> float:

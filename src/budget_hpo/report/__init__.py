@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from budget_hpo.report.datasets import dataset_winners, datasets_plot
+from budget_hpo.report.datasets import datasets_plot
 from budget_hpo.report.plots import history_plot, pareto_plot, scaling_plot
 from budget_hpo.report.rescore import rescore_frame, rescore_section
-from budget_hpo.report.studies import load_studies, seed_columns, trials_frame, with_phase2
+from budget_hpo.report.studies import (
+    load_studies,
+    parent_of,
+    seed_columns,
+    trials_frame,
+    with_phase2,
+)
 from budget_hpo.report.summary import summary_markdown
 from budget_hpo.schema import ObjectiveConfig
 
@@ -50,7 +56,7 @@ def write_report(storage: str, folder: Path, names: Sequence[str] | None = None,
     scaling_plot(frame, files[2], maximize=maximize)
     history_plot(studies, frame, files[3])
     pareto_plot(frame, files[4], maximize=maximize)
-    if len(dataset_winners(studies, frame)) >= 2:  # several datasets: one line each
+    if sum(parent_of(s) is None for s in studies) >= 2:  # several datasets: a line each
         files = (*files, folder / "datasets.png")
         datasets_plot(studies, frame, files[-1])
     return Report(folder, frame, files)

@@ -18,25 +18,11 @@ import optuna
 import pandas as pd
 
 from budget_hpo.configs import natural_key
+from budget_hpo.report.cells import num, ranked_value, with_ci
 from budget_hpo.report.studies import dataset_of, parent_of
 from budget_hpo.trial.bootstrap import verdict
 
 __all__ = ["dataset_winners", "datasets_plot", "datasets_section"]
-
-
-def _num(value: Any) -> float:
-    return float("nan") if value is None or pd.isna(value) else float(value)
-
-
-def _rank_value(done: pd.DataFrame) -> pd.Series:
-    """What ranks a trial: its mean over seeds when replicated, else its value; within a budget
-    that has replicated configs only those count (a single lucky seed does not win)."""
-    seed_n = pd.to_numeric(done.get("seed_n", pd.Series(np.nan, index=done.index))).fillna(0)
-    replicated = seed_n >= 2
-    budgets = done["params_budget"].astype(str)
-    covered = set(budgets[replicated])
-    value = done["value"].where(~replicated, done.get("seed_mean"))
-    return value.where(replicated | ~budgets.isin(covered))
 
 
 def dataset_winners(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +32,7 @@ def dataset_winners(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> pd.
     for study in (s for s in studies if parent_of(s) is None):
         maximize = study.direction.name == "MAXIMIZE"
         done = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
-        ranked = _rank_value(done).dropna() if len(done) else pd.Series(dtype=float)
+        ranked = ranked_value(done, ["params_budget"]).dropna()
         if ranked.empty:
             rows.append({"dataset": dataset_of(study), "study": study.study_name})
             continue
@@ -56,18 +42,9 @@ def dataset_winners(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> pd.
     return pd.DataFrame(rows)
 
 
-def _ci(row: Any, key: str, sign: str = "") -> str:
-    """``0.7000 [0.660, 0.740]`` (``sign="+"``: signed, for gaps)."""
-    value, low, high = (_num(row.get(k)) for k in (key, f"{key}_low", f"{key}_high"))
-    if np.isnan(value):
-        return "–"
-    interval = "" if np.isnan(low) else f" [{low:{sign}.3f}, {high:{sign}.3f}]"
-    return f"{value:{sign}.4f}{interval}"
-
-
 def _gap(row: Any, name: str) -> str:
-    low, high = _num(row.get(f"val_minus_{name}_low")), _num(row.get(f"val_minus_{name}_high"))
-    text = _ci(row, f"val_minus_{name}", "+")
+    low, high = num(row.get(f"val_minus_{name}_low")), num(row.get(f"val_minus_{name}_high"))
+    text = with_ci(row, f"val_minus_{name}", "+")
     return text if np.isnan(low) else f"{text}: {verdict(low, high)}"
 
 
@@ -95,12 +72,12 @@ def datasets_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> li
             lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | – "
                          "| – |")
             continue
-        seeds = _num(r.get("seed_n"))
-        ranked = (f"mean {r['ranked_value']:.4f} ± {_num(r.get('seed_sd')):.4f} over "
+        seeds = num(r.get("seed_n"))
+        ranked = (f"mean {r['ranked_value']:.4f} ± {num(r.get('seed_sd')):.4f} over "
                   f"{int(seeds)} seeds" if seeds >= 2 else f"one seed, trial {int(r['number'])}")
         lines.append(f"| {r['dataset']} | {r['study']} | {r['params_budget']} × "
-                     f"{r['params_style']} | {ranked} | {_ci(r, 'val_auc')} | "
-                     f"{_ci(r, 'test_auc')} | {_gap(r, 'linear')} | {_gap(r, 'naive')} |")
+                     f"{r['params_style']} | {ranked} | {with_ci(r, 'val_auc')} | "
+                     f"{with_ci(r, 'test_auc')} | {_gap(r, 'linear')} | {_gap(r, 'naive')} |")
     has = winners["params_budget"].notna()
     winners["config"] = (winners["params_budget"].astype(str) + " × "
                          + winners["params_style"].astype(str)).where(has)
@@ -125,7 +102,8 @@ def datasets_plot(studies: Sequence[optuna.Study], frame: pd.DataFrame, path: Pa
         color = colors[i % len(colors)]
         maximize = study.direction.name == "MAXIMIZE"
         done = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
-        done = done.assign(rank=_rank_value(done)).dropna(subset=["rank", "params_exact"])
+        done = done.assign(rank=ranked_value(done, ["params_budget"]))
+        done = done.dropna(subset=["rank", "params_exact"])
         if done.empty:
             continue
         best = done.loc[done.groupby("params_budget")["rank"].idxmax() if maximize

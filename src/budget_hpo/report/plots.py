@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from budget_hpo.report.cells import col, num, ranked_value
 from budget_hpo.search.study import early_stop_of
 
 __all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
@@ -21,19 +22,11 @@ __all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
 BASELINE_COLORS = {"linear": "tab:green", "naive": "tab:gray"}
 
 
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series([np.nan] * len(frame), index=frame.index)
-
-
-def _num(value: Any) -> float:
-    return float("nan") if value is None or pd.isna(value) else float(value)
-
-
 def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
     """The naive and linear baselines' AUC as horizontal bands (their 95% intervals) and lines.
     Every trial of a study scores them on the same origins, so the median is their value."""
     for name, color in BASELINE_COLORS.items():
-        value, low, high = (pd.to_numeric(_col(frame, f"{name}_{split}_auc{end}")).median()
+        value, low, high = (pd.to_numeric(col(frame, f"{name}_{split}_auc{end}")).median()
                             for end in ("", "_low", "_high"))
         if pd.isna(value):
             continue
@@ -47,19 +40,18 @@ def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]
     each (phase, style, budget): by its mean over seeds where the group has replicated configs
     (the ranking phase 2 uses), with ±1 seed SD; else by its value, with its 95% interval."""
     points = []
-    for (kind, style, _budget), group in done.groupby(["kind", "style", "budget"]):
-        replicated = group[pd.to_numeric(_col(group, "seed_n")).fillna(0) >= 2]
-        rows, key = (replicated, "seed_mean") if len(replicated) else (group, "value")
-        best = rows.loc[rows[key].idxmax() if maximize else rows[key].idxmin()]
-        value = float(best[key])
-        if len(replicated):
+    done = done.assign(rank=ranked_value(done, ["kind", "style", "budget"]))
+    for (kind, style, _budget), group in done.dropna(subset=["rank"]).groupby(
+            ["kind", "style", "budget"]):
+        best = group.loc[group["rank"].idxmax() if maximize else group["rank"].idxmin()]
+        value, replicated = float(best["rank"]), num(best.get("seed_n")) >= 2
+        if replicated:
             err = (float(best["seed_sd"]),) * 2
         elif maximize:
-            low, high = _num(best.get("val_auc_low")), _num(best.get("val_auc_high"))
-            err = (value - low, high - value)
+            err = (value - num(best.get("val_auc_low")), num(best.get("val_auc_high")) - value)
         else:
             err = (np.nan, np.nan)
-        points.append((kind, style, float(best["params_exact"]), value, err, bool(len(replicated))))
+        points.append((kind, style, float(best["params_exact"]), value, err, replicated))
     return points
 
 
@@ -73,8 +65,8 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     done = frame[frame["state"] == "COMPLETE"].copy()
-    done["budget"] = _col(done, "params_budget").fillna(_col(done, "budget"))
-    done["style"] = _col(done, "params_style").fillna(_col(done, "style"))
+    done["budget"] = col(done, "params_budget").fillna(col(done, "budget"))
+    done["style"] = col(done, "params_style").fillna(col(done, "style"))
     phase2 = done["phase"].astype(str).str.startswith("phase2")
     done["kind"] = np.where(phase2, "phase 2", "phase 1")
     done = done.dropna(subset=["params_exact"])
@@ -130,7 +122,7 @@ def history_plot(studies: Sequence[Any], frame: pd.DataFrame, path: Path) -> Non
                              squeeze=False)
     for ax, study in zip(axes[:, 0], studies, strict=True):
         sub = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
-        forced = _col(sub, "forced").fillna(False).astype(bool)
+        forced = col(sub, "forced").fillna(False).astype(bool)
         ax.scatter(sub.loc[~forced, "number"], sub.loc[~forced, "value"], s=18, label="TPE")
         ax.scatter(sub.loc[forced, "number"], sub.loc[forced, "value"], s=28, marker="s",
                    color="tab:red", label="forced")
@@ -178,7 +170,7 @@ def pareto_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     done = frame[frame["state"] == "COMPLETE"].dropna(subset=["params_exact", "value"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110, sharey=True)
     sign = 1.0 if maximize else -1.0
-    budgets = _col(done, "params_budget").fillna(_col(done, "budget")).astype(str)
+    budgets = col(done, "params_budget").fillna(col(done, "budget")).astype(str)
     for ax, (key, label) in zip(axes, (("params_exact", "exact parameter count"),
                                        ("train_time_s", "training time per trial (s)")),
                                 strict=True):

@@ -10,13 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import ObjectiveConfig
 from budget_hpo.trial.forecasts import rescore
-from budget_hpo.trial.scoring import SplitMetrics
+from budget_hpo.trial.scoring import flat_fields
 
 __all__ = ["RESCORE_KEYS", "rescore_frame", "rescore_objective", "rescore_section"]
 
@@ -53,16 +52,6 @@ def rescore_objective(overrides: Sequence[str]) -> ObjectiveConfig:
     return objective
 
 
-def _fields(split: str, m: SplitMetrics) -> dict[str, float]:
-    out = {f"{split}_auc": m.auc, f"{split}_auc_low": m.auc_ci.low,
-           f"{split}_auc_high": m.auc_ci.high, f"naive_{split}_auc": m.naive_auc,
-           f"linear_{split}_auc": m.linear_auc}
-    for name, gap in (("naive", m.minus_naive), ("linear", m.minus_linear)):
-        out.update({f"{split}_minus_{name}": gap.value, f"{split}_minus_{name}_low": gap.low,
-                    f"{split}_minus_{name}_high": gap.high})
-    return out
-
-
 def rescore_frame(frame: pd.DataFrame, objective: ObjectiveConfig) -> pd.DataFrame:
     """One row per COMPLETE trial with saved forecasts: its identity and re-scored AUCs."""
     rows: list[dict[str, Any]] = []
@@ -76,7 +65,8 @@ def rescore_frame(frame: pd.DataFrame, objective: ObjectiveConfig) -> pd.DataFra
         rows.append({"study": trial["study"], "dataset": trial.get("dataset"),
                      "number": int(trial["number"]), "budget": trial.get("params_budget"),
                      "style": trial.get("params_style"), "threshold": objective.threshold,
-                     **_fields("val", metrics["val"]), **_fields("test", metrics["test"])})
+                     **flat_fields("val", metrics["val"]),
+                     **flat_fields("test", metrics["test"])})
     return pd.DataFrame(rows)
 
 
@@ -99,4 +89,4 @@ def rescore_section(rescored: pd.DataFrame, frame: pd.DataFrame,
             f"[{r['val_auc_low']:.3f}, {r['val_auc_high']:.3f}] | {r['test_auc']:.4f} | "
             f"{r['val_minus_linear']:+.4f} [{r['val_minus_linear_low']:+.3f}, "
             f"{r['val_minus_linear_high']:+.3f}] |")
-    return [*lines, ""] if np.isfinite(rescored["val_auc"]).any() else lines
+    return [*lines, ""]

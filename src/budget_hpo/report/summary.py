@@ -14,6 +14,7 @@ import pandas as pd
 from budget_hpo.configs import natural_key
 from budget_hpo.phase2.ranking import rank_budgets
 from budget_hpo.phase2.spec import ranked_outcomes
+from budget_hpo.report.cells import col, with_ci
 from budget_hpo.report.datasets import datasets_section
 from budget_hpo.report.studies import parent_of
 from budget_hpo.search.replicates import open_replicas, pooled_sd, seed_stats
@@ -26,10 +27,6 @@ __all__ = ["best_per_group", "summary_markdown"]
 BASELINES = ("naive_val_auc", "linear_val_auc", "naive_test_auc", "linear_test_auc")
 ARCH = ("params_exact", "d_model", "n_layers", "n_heads", "val_auc", "test_auc", "val_auc_low",
         "val_auc_high", "test_auc_low", "test_auc_high")
-
-
-def _col(frame: pd.DataFrame, name: str) -> pd.Series:
-    return frame[name] if name in frame else pd.Series([np.nan] * len(frame), index=frame.index)
 
 
 def _best_row(done: pd.DataFrame, maximize: bool) -> pd.Series:
@@ -72,7 +69,7 @@ def _importances(study: optuna.Study) -> list[tuple[str, float]] | str:
 
 
 def _baselines(frame: pd.DataFrame) -> list[str]:
-    values = [_col(frame, c).median() for c in BASELINES]
+    values = [col(frame, c).median() for c in BASELINES]
     return ["## Baselines (same data, same origins)", "",
             "| naive val AUC | linear val AUC | naive test AUC | linear test AUC |",
             "|---|---|---|---|", "| " + " | ".join(_fmt(v) for v in values) + " |", ""]
@@ -95,8 +92,8 @@ def _phase1_section(study: optuna.Study, frame: pd.DataFrame) -> list[str]:
         lines += [f"Early-stop threshold=auto: {noise.factor:g} × the seed SD {noise.sd:.4f} of "
                   f"trial {noise.of} (the first forced config) over {len(noise.values)} further "
                   f"seeds = {noise.threshold:.4f}.", ""]
-    best = best_per_group(sub.assign(budget=_col(sub, "params_budget"),
-                                     style=_col(sub, "params_style")),
+    best = best_per_group(sub.assign(budget=col(sub, "params_budget"),
+                                     style=col(sub, "params_style")),
                           ["budget", "style"], study.direction.name == "MAXIMIZE")
     lines += ["| budget | style | best objective | val AUC [95% CI] | test AUC of that trial "
               "[95% CI] | trial | d_model × layers × heads | exact params | trials | failed |",
@@ -106,18 +103,10 @@ def _phase1_section(study: optuna.Study, frame: pd.DataFrame) -> list[str]:
                 f"{_fmt(r.get('n_heads'), ',')}")
         lines.append(
             f"| {r['budget']} | {r['style']} | {_fmt(r.get('value'))} | "
-            f"{_with_ci(r, 'val_auc')} | {_with_ci(r, 'test_auc')} | "
+            f"{with_ci(r, 'val_auc')} | {with_ci(r, 'test_auc')} | "
             f"{_fmt(r.get('number'), ',')} | {arch} | {_fmt(r.get('params_exact'), ',')} | "
             f"{r['trials']} | {r['failed']} |")
     return [*lines, "", *_baseline_verdicts(sub, study.direction.name == "MAXIMIZE"), ""]
-
-
-def _with_ci(row: Any, key: str) -> str:
-    """``0.6235 [0.601, 0.652]`` (the interval when the trial recorded one)."""
-    low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
-    if low is None or high is None or pd.isna(low) or pd.isna(high):
-        return _fmt(row.get(key))
-    return f"{_fmt(row.get(key))} [{low:.3f}, {high:.3f}]"
 
 
 def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
@@ -135,7 +124,7 @@ def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
             if low is None or high is None or pd.isna(low) or pd.isna(high):
                 continue
             parts.append(f"{verdict(low, high)} the {name} baseline (AUC gap "
-                         f"{best[key]:+.4f} [{low:+.3f}, {high:+.3f}])")
+                         f"{with_ci(best, key, '+')})")
         if parts:
             lines.append(f"- Best trial {int(best['number'])} on the {label} split: "
                          + "; ".join(parts) + ".")
@@ -189,10 +178,10 @@ def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> lis
     for study in studies:
         maximize = study.direction.name == "MAXIMIZE"
         sub = frame[frame["study"] == study.study_name]
-        budgets = _col(sub, "params_budget").dropna()
+        budgets = col(sub, "params_budget").dropna()
         budget = str(budgets.mode().iloc[0]) if len(budgets) else "?"
         p1 = frame[(frame["study"] == parent_of(study)) & (frame["state"] == "COMPLETE")]
-        ref = p1[_col(p1, "params_budget") == budget]["value"]
+        ref = p1[col(p1, "params_budget") == budget]["value"]
         ref_best = (ref.max() if maximize else ref.min()) if len(ref) else np.nan
         done = sub[sub["state"] == "COMPLETE"]
         counts = f"{len(sub)} | {int((sub['state'] == 'FAIL').sum())} |"
@@ -211,7 +200,7 @@ def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> lis
 
 def _curves_section(frame: pd.DataFrame) -> list[str]:
     """Links to the training curves of every trial that logged them (``logger``)."""
-    logged = frame[_col(frame, "curves").notna()]
+    logged = frame[col(frame, "curves").notna()]
     if logged.empty:
         return []
     lines = ["## Training curves", "",

@@ -11,6 +11,7 @@ beside the ones already stored.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import optuna
@@ -18,6 +19,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import ArtifactsConfig
+from budget_hpo.search.study import best_first
 from budget_hpo.trial.checkpoint import CHECKPOINT
 
 __all__ = ["checkpoint_of", "store_checkpoints", "stored"]
@@ -30,15 +32,14 @@ def _store(settings: ArtifactsConfig) -> optuna.artifacts.FileSystemArtifactStor
     return optuna.artifacts.FileSystemArtifactStore(settings.dir)
 
 
-def _name(number: int) -> str:
-    return f"trial_{number}.ckpt"
+NAME = re.compile(r"trial_(\d+)\.ckpt")  # a stored checkpoint's file name
 
 
 def stored(study: optuna.Study) -> dict[int, str]:
     """Trial number -> artifact id of every checkpoint the study's store holds."""
     metas = optuna.artifacts.get_all_artifact_meta(study, storage=study._storage)
-    return {int(m.filename.removeprefix("trial_").removesuffix(".ckpt")): m.artifact_id
-            for m in metas if m.filename.startswith("trial_") and m.filename.endswith(".ckpt")}
+    return {int(match[1]): m.artifact_id for m in metas
+            if (match := NAME.fullmatch(m.filename)) is not None}
 
 
 def store_checkpoints(studies: list[optuna.Study], settings: ArtifactsConfig) -> list[int]:
@@ -52,18 +53,16 @@ def store_checkpoints(studies: list[optuna.Study], settings: ArtifactsConfig) ->
     study, k = studies[0], settings.checkpoints_top_k
     if k <= 0:
         return []
-    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
     have = stored(study)
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
                 if _local(t) is not None or t.number in have]
-    best = sorted(complete, key=lambda t: (-(t.value or 0) if maximize else (t.value or 0),
-                                           t.number))[:k]
+    best = best_first(study, complete)[:k]
     store, uploaded = _store(settings), []
     for trial in best:
         path = _local(trial)
         if path is None or trial.number in have:
             continue
-        named = path.with_name(_name(trial.number))
+        named = path.with_name(f"trial_{trial.number}.ckpt")
         path.rename(named)
         artifact = optuna.artifacts.upload_artifact(
             artifact_store=store, file_path=str(named), study_or_trial=study,

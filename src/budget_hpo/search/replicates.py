@@ -12,6 +12,7 @@ resumes them like any other trial. ``search.replicates.seeds=0`` turns them off.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.records import TrialRecord
 from budget_hpo.search.heartbeat import config_of
+from budget_hpo.search.study import best_first
 
 __all__ = [
     "Replicate", "SeedStats", "enqueue_replicates", "open_replicas", "pooled_sd",
@@ -44,10 +46,7 @@ class Replicate:
 def top_configs(study: optuna.Study, k: int) -> list[tuple[int, dict[str, Any]]]:
     """The best ``k`` distinct COMPLETE configs of ``study`` and each budget's best config:
     (trial number, parameters), best first."""
-    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    ranked = sorted(complete, key=lambda t: (-(t.value or 0.0) if maximize else (t.value or 0.0),
-                                             t.number))
+    ranked = best_first(study, study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     seen: set[tuple[tuple[str, str], ...]] = set()
     chosen: list[tuple[int, dict[str, Any]]] = []
     budgets: set[Any] = set()
@@ -86,15 +85,12 @@ class SeedStats:
 
     @property
     def mean(self) -> float:
-        return float(sum(self.values) / len(self.values))
+        return statistics.fmean(self.values)
 
     @property
     def sd(self) -> float:
         """Sample standard deviation over seeds (0.0 with a single value)."""
-        if len(self.values) < 2:
-            return 0.0
-        m = self.mean
-        return float((sum((v - m) ** 2 for v in self.values) / (len(self.values) - 1)) ** 0.5)
+        return statistics.stdev(self.values) if len(self.values) >= 2 else 0.0
 
 
 def seed_stats(study: optuna.Study, replicas: optuna.Study | None) -> dict[int, SeedStats]:

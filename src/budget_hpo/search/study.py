@@ -26,6 +26,7 @@ __all__ = [
     "SweepAborted",
     "check_failure_share",
     "annotate",
+    "best_first",
     "claim_phase_end",
     "counted_trials",
     "early_stop_of",
@@ -137,6 +138,13 @@ def update_early_stop(
             rule.top_k, verdict.n_complete, verdict.spread, rule.threshold,
         )
     return verdict
+
+
+def best_first(study: optuna.Study, trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """``trials`` (COMPLETE ones) best objective first for the study's direction; ties by
+    trial number."""
+    sign = -1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1.0
+    return sorted(trials, key=lambda t: (sign * (t.value or 0.0), t.number))
 
 
 def record_once(study: optuna.Study, *records: Any) -> None:

@@ -27,7 +27,13 @@ from budget_hpo.trial.forecasts import forecast_table, write_forecasts
 from budget_hpo.trial.models import build_model, count_parameters
 from budget_hpo.trial.pruning import Reporter, pruning_callback, validation_forecast
 from budget_hpo.trial.result import TrialResult, write_result
-from budget_hpo.trial.scoring import Fit, SplitMetrics, score_forecasts, split_scores
+from budget_hpo.trial.scoring import (
+    Fit,
+    SplitMetrics,
+    flat_fields,
+    score_forecasts,
+    split_scores,
+)
 from budget_hpo.trial.sizing import Architecture
 from budget_hpo.trial.tracking import RunInfo, build_logger
 from budget_hpo.trial.validate import check_config
@@ -181,18 +187,6 @@ def _as_trial_failure(err: Exception, cfg: Config) -> Exception:
     return err
 
 
-def _intervals(split: str, metrics: SplitMetrics) -> dict[str, Any]:
-    """A split's intervals as flat result fields (``val_auc_low``, ``val_minus_naive_high``...)."""
-    out: dict[str, Any] = {f"{split}_auc_low": metrics.auc_ci.low,
-                           f"{split}_auc_high": metrics.auc_ci.high}
-    for name, ci in (("naive", metrics.naive_ci), ("linear", metrics.linear_ci)):
-        out.update({f"{name}_{split}_auc_low": ci.low, f"{name}_{split}_auc_high": ci.high})
-    for name, gap in (("naive", metrics.minus_naive), ("linear", metrics.minus_linear)):
-        key = f"{split}_minus_{name}"
-        out.update({key: gap.value, f"{key}_low": gap.low, f"{key}_high": gap.high})
-    return out
-
-
 def _assemble(
     cfg: Config, arch: Architecture, panel: Panel, splits: Splits, fit: Fit,
     metrics: dict[str, SplitMetrics], start: float,
@@ -209,10 +203,7 @@ def _assemble(
         seed=cfg.seed, n_series=panel.n_series, train_steps=cfg.trainer.max_steps,
         objective=cfg.objective.name, direction=cfg.objective.direction,
         objective_value=val.auc if cfg.objective.name == "auc" else val.mae,
-        val_auc=val.auc, test_auc=test.auc,
-        naive_val_auc=val.naive_auc, naive_test_auc=test.naive_auc,
-        linear_val_auc=val.linear_auc, linear_test_auc=test.linear_auc,
-        **_intervals("val", val), **_intervals("test", test),
+        **flat_fields("val", val), **flat_fields("test", test),
         val_mae=val.mae, test_mae=test.mae,
         n_val_origins=len(splits.val_origins), n_test_origins=len(splits.test_origins),
         final_train_loss=fit.losses[-1] if fit.losses else float("nan"),

@@ -20,7 +20,8 @@ from budget_hpo.trial.evaluation import (
 )
 
 __all__ = [
-    "Fit", "Scored", "SplitMetrics", "auc_metrics", "score_forecasts", "split_scores",
+    "Fit", "Scored", "SplitMetrics", "auc_metrics", "flat_fields", "score_forecasts",
+    "split_scores",
 ]
 
 
@@ -100,4 +101,19 @@ def score_forecasts(cfg: Config, splits: Splits, fit: Fit, scored: Scored
         mae = float(np.mean(np.abs(targets[fit.column].to_numpy() - targets["y"].to_numpy())))
         out[split] = auc_metrics(realised, scores, cfg.objective.threshold,
                                  cfg.objective.bootstrap, cfg.seed, mae)
+    return out
+
+
+def flat_fields(split: str, metrics: SplitMetrics) -> dict[str, Any]:
+    """A split's AUCs, intervals and gaps under the names of ``result.json`` and
+    ``trials.csv`` (``val_auc``, ``naive_val_auc_low``, ``val_minus_linear_high``...)."""
+    out: dict[str, Any] = {f"{split}_auc": metrics.auc, f"{split}_auc_low": metrics.auc_ci.low,
+                           f"{split}_auc_high": metrics.auc_ci.high}
+    for name, value, ci in (("naive", metrics.naive_auc, metrics.naive_ci),
+                            ("linear", metrics.linear_auc, metrics.linear_ci)):
+        out.update({f"{name}_{split}_auc": value, f"{name}_{split}_auc_low": ci.low,
+                    f"{name}_{split}_auc_high": ci.high})
+    for name, gap in (("naive", metrics.minus_naive), ("linear", metrics.minus_linear)):
+        key = f"{split}_minus_{name}"
+        out.update({key: gap.value, f"{key}_low": gap.low, f"{key}_high": gap.high})
     return out

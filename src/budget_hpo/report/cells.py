@@ -1,0 +1,43 @@
+"""Reading the trials table: a column that may be absent, a cell as a number, a value with its
+95% interval, and the value that ranks a trial (its mean over seeds where replicated)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["col", "num", "ranked_value", "with_ci"]
+
+
+def col(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name``, or NaN where the table has no such column."""
+    return frame[name] if name in frame else pd.Series([np.nan] * len(frame), index=frame.index)
+
+
+def num(value: Any) -> float:
+    """A cell as a float (NaN for None or a missing value)."""
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+def with_ci(row: Any, key: str, sign: str = "") -> str:
+    """``0.7000 [0.660, 0.740]`` from ``key``, ``key_low`` and ``key_high`` (``sign="+"``:
+    signed, for gaps); ``–`` without a value, the value alone without an interval."""
+    value, low, high = (num(row.get(k)) for k in (key, f"{key}_low", f"{key}_high"))
+    if np.isnan(value):
+        return "–"
+    interval = "" if np.isnan(low) or np.isnan(high) else f" [{low:{sign}.3f}, {high:{sign}.3f}]"
+    return f"{value:{sign}.4f}{interval}"
+
+
+def ranked_value(done: pd.DataFrame, within: Sequence[str]) -> pd.Series:
+    """What ranks each COMPLETE trial of ``done``: its mean over seeds when replicated, else its
+    value; within a group (rows equal in the ``within`` columns) that has replicated configs,
+    only those (NaN for the rest): a single lucky seed does not win. The same rule as
+    :func:`budget_hpo.phase2.spec.ranked_outcomes`, on the table."""
+    replicated = pd.to_numeric(col(done, "seed_n")).fillna(0) >= 2
+    keys = [col(done, c).astype(str) for c in within]
+    covered = replicated.groupby(keys).transform("any") if len(done) else replicated
+    return done["value"].where(~replicated, col(done, "seed_mean")).where(replicated | ~covered)
