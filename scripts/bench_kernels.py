@@ -1,14 +1,17 @@
 """The fast CPU kernels piece by piece: dropout masks, attention dropout, and where a training
 step's time goes, all measured in one run.
 
-* masks: ``rand_like`` (32 bits per element, as before) against 8 and 16 random bits per element
-  (:func:`budget_hpo.trial.kernels.keep_mask` uses 16);
+* masks: ``rand_like`` (32 bits per element) against 8 and 16 bits per element from ``randint``
+  (Mersenne Twister) and :func:`budget_hpo.trial.kernels.keep_mask` (16 bits from SFC64, compared
+  straight into the float mask);
 * attention forward and backward at 32 windows x 4 heads x 32 series x 32 dims with dropout 0.5:
   neuralforecast's ``FullAttention`` (``scaled_dot_product_attention``, which leaves its fused
   kernel for the math path when ``dropout_p > 0``) against the re-classed ``FastFullAttention``;
-* one training step of a model with and without the fast kernels, and its top operators.
+* one training step of a model with and without the fast kernels, and its top operators;
+* where the fast step's time goes: the model as configured, with dropout 0 and with d_model 16,
+  each against its FLOPs at the measured matmul rate.
 
-    python scripts/bench_kernels.py                       # 750k deep, ~1 minute
+    python scripts/bench_kernels.py                       # 750k deep, ~2 minutes
     python scripts/bench_kernels.py budget=2M style=shallow
 """
 
@@ -33,18 +36,26 @@ def per_call(fn: Callable[[], Any], n: int) -> float:
 def masks(torch: Any, p: float = 0.5) -> None:
     from budget_hpo.trial.kernels import keep_mask
 
-    def bits8(x: Any) -> Any:
-        words = torch.randint(-(2**63), 2**63 - 1, ((x.numel() + 7) // 8,), dtype=torch.int64)
-        return words.view(torch.uint8)[: x.numel()].view(x.shape) < round(256 * (1 - p))
+    def bits(x: Any, per_word: int) -> Any:  # randint's Mersenne Twister, 64/per_word bits each
+        words = torch.randint(-(2**63), 2**63 - 1, ((x.numel() + per_word - 1) // per_word,),
+                              dtype=torch.int64)
+        small = torch.uint8 if per_word == 8 else torch.int16
+        return words.view(small)[: x.numel()].view(x.shape)
+
+    def twister16(x: Any) -> Any:  # the previous 16-bit mask: randint, compare, cast, scale
+        return (bits(x, 4) < round(65536 * (1 - p)) - 32768).to(x.dtype).mul_(
+            65536 / round(65536 * (1 - p)))
 
     print("dropout masks (ms per mask):")
     for shape in ((32, 32, 128), (32, 32, 512), (32, 32, 1280)):
         x = torch.randn(shape)
         old = per_call(lambda x=x: torch.rand_like(x).ge_(p), 100)
-        eight = per_call(lambda x=x: bits8(x), 100)
-        sixteen = per_call(lambda x=x: keep_mask(x, p), 100)
+        eight = per_call(lambda x=x: bits(x, 8) < round(256 * (1 - p)), 100)
+        sixteen = per_call(lambda x=x: twister16(x), 100)
+        new = per_call(lambda x=x: keep_mask(x, p), 100)
         print(f"  {str(shape):15s} rand_like {old * 1e3:.3f}, 8-bit {eight * 1e3:.3f} "
-              f"({old / eight:.1f}x faster), 16-bit {sixteen * 1e3:.3f} ({old / sixteen:.1f}x)")
+              f"({old / eight:.1f}x faster), 16-bit randint {sixteen * 1e3:.3f} "
+              f"({old / sixteen:.1f}x), 16-bit SFC64 keep_mask {new * 1e3:.3f} ({old / new:.1f}x)")
 
 
 def attention(torch: Any) -> None:
@@ -98,6 +109,50 @@ def steps(torch: Any, overrides: list[str]) -> None:
                 f"{e.key} {100 * e.self_cpu_time_total / total:.1f}%" for e in events[:8]))
 
 
+def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
+    """What the fast step spends beyond its matrix multiplies: the configured model against the
+    same with dropout 0 and with d_model 16 (what does not grow with the width: attention over
+    the series, norms, the optimiser, per-operator overhead), timed in interleaved rounds."""
+    from budget_hpo.configs import compose_config
+    from budget_hpo.schema import typed_config
+    from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.throughput import matmul_rate, training_step_flops
+    from budget_hpo.trial.validate import check_config
+
+    style = typed_config(compose_config(overrides)).style.name
+    variants = {"as configured": [], "dropout 0": ["regularization.dropout=0.0"],
+                "d_model 16": [f"budget.{style}.d_model=16"]}
+    x = torch.randn(32, 64, 32)
+    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
+             "hist_exog": None, "stat_exog": None}
+    target = torch.randn(32, 1, 32)
+    built = {}
+    for name, extra in variants.items():
+        cfg = typed_config(compose_config([*overrides, *extra]))
+        torch.manual_seed(0)
+        model = build_model(cfg, check_config(cfg), n_series=32).train()
+        built[name] = (model, torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True))
+
+    def ten(model: Any, opt: Any) -> None:
+        for _ in range(10):
+            opt.zero_grad(set_to_none=True)
+            ((model(batch) - target) ** 2).mean().backward()
+            opt.step()
+
+    times: dict[str, list[float]] = {name: [] for name in built}
+    for _ in range(rounds):
+        for name, (model, opt) in built.items():
+            times[name].append(per_call(lambda m=model, o=opt: ten(m, o), 1) / 10)
+    peak = matmul_rate()
+    print(f"where the fast step's time goes ({' '.join(overrides)}; median of {rounds} rounds of "
+          f"10 steps, fp32 matmul rate {peak / 1e9:.0f} GFLOP/s):")
+    for name, (model, _) in built.items():
+        flops = training_step_flops(model, 32, 64, 32)
+        step = sorted(times[name])[rounds // 2]
+        print(f"  {name:14s} {step * 1e3:6.1f} ms per step, MFU {flops / step / peak:5.1%}; "
+              f"its FLOPs at the matmul rate: {flops / peak * 1e3:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", default=["budget=750k", "style=deep"])
@@ -107,6 +162,7 @@ def main() -> None:
     masks(torch)
     attention(torch)
     steps(torch, args.overrides)
+    ceiling(torch, args.overrides)
 
 
 if __name__ == "__main__":

@@ -131,3 +131,100 @@ def test_a_trial_with_the_fast_kernels_scores_within_seed_noise_of_the_stock_one
     noise = math.sqrt((statistics.variance(aucs[True]) + statistics.variance(aucs[False])) / 4)
     gap = abs(statistics.mean(aucs[True]) - statistics.mean(aucs[False]))
     assert gap <= 3 * noise, (aucs, gap, noise)  # the paths differ only in their random masks
+
+
+def test_masks_repeat_under_a_seed_and_differ_between_calls():
+    x = torch.empty(64, 128)
+    torch.manual_seed(5)
+    first, second = keep_mask(x, 0.3), keep_mask(x, 0.3)
+    torch.manual_seed(5)
+    assert torch.equal(keep_mask(x, 0.3), first)  # seeded by torch's default generator
+    assert not torch.equal(first, second)
+    assert torch.equal(first.unique(), torch.tensor([0.0, 65536 / round(65536 * 0.7)]))
+
+
+class _Masks(nn.Module):
+    """A dropout that multiplies its i-th input by the i-th given mask."""
+
+    def __init__(self, masks):
+        super().__init__()
+        self.masks, self.calls = masks, 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x * self.masks[self.calls - 1]
+
+
+def _encoder_layer(p: float):
+    from neuralforecast.common._modules import (
+        AttentionLayer,
+        FullAttention,
+        TransEncoderLayer,
+    )
+    from torch.nn import functional as F
+
+    attention = AttentionLayer(FullAttention(False, attention_dropout=p), 16, 4)
+    return TransEncoderLayer(attention, 16, 64, dropout=p, activation=F.gelu)
+
+
+def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypatch):
+    """Re-classed layers (fused query/key/value, linear feed-forward) compute the stock layer's
+    forward and backward with the same dropout masks, on the same parameters."""
+    from budget_hpo.trial import kernels
+    from budget_hpo.trial.layers import FastAttentionLayer, FastTransEncoderLayer
+
+    torch.manual_seed(3)
+    p = 0.4
+    stock = _encoder_layer(p).train()
+    fast = _encoder_layer(p).train()
+    fast.load_state_dict(stock.state_dict())
+    assert use_fast_kernels(fast) == 7  # the layer, attention layer and attention, 2 dropouts
+    # and 2 pointwise convolutions
+    assert isinstance(fast, FastTransEncoderLayer)
+    assert isinstance(fast.attention, FastAttentionLayer)
+    assert [k for k, _ in fast.named_parameters()] == [k for k, _ in stock.named_parameters()]
+    b, n, d, f = 3, 5, 16, 64
+
+    def scaled(*shape):
+        return (torch.rand(shape) > p).float() / (1 - p)
+
+    masks = [scaled(b, 4, n, n), scaled(b, n, d), scaled(b, n, f), scaled(b, n, d)]
+    given = iter(masks)  # drawn in the stock order: weights, attention out, hidden, out
+    monkeypatch.setattr(kernels, "keep_mask", lambda t, q: next(given))
+    stock.attention.inner_attention.output_attention = True  # the explicit (einsum) path
+    stock.attention.inner_attention.dropout = _Masks(masks[:1])
+    stock.dropout = _Masks([masks[1], masks[2].transpose(1, 2), masks[3]])  # [B, d_ff, N] there
+    x = torch.randn(b, n, d, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    got, _ = fast(x2, attn_mask=None)
+    want, _ = stock(x, attn_mask=None)
+    torch.testing.assert_close(got, want)
+    got.pow(2).sum().backward()
+    want.pow(2).sum().backward()
+    torch.testing.assert_close(x2.grad, x.grad)
+    grads = dict(stock.named_parameters())
+    for name, param in fast.named_parameters():
+        torch.testing.assert_close(param.grad, grads[name].grad, msg=name)
+    stock.attention.inner_attention.output_attention = False
+    stock.attention.inner_attention.dropout = stock.dropout = nn.Dropout(p)
+    fast.eval()  # evaluation: the stock attention path, the linear feed-forward
+    stock.eval()
+    torch.testing.assert_close(fast(x, attn_mask=None)[0], stock(x, attn_mask=None)[0])
+
+
+def test_a_built_model_gets_the_fast_layers_and_keeps_its_parameters(compose_cfg):
+    from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.validate import check_config
+
+    fast_cfg = compose_cfg(["trainer=smoke", "trainer.fast_kernels=true"])
+    stock_cfg = compose_cfg(["trainer=smoke", "trainer.fast_kernels=false"])
+    torch.manual_seed(0)
+    fast = build_model(fast_cfg, check_config(fast_cfg), n_series=8)
+    torch.manual_seed(0)
+    stock = build_model(stock_cfg, check_config(stock_cfg), n_series=8)
+    kinds = {type(m).__name__ for m in fast.modules()}
+    assert {"FastTransEncoderLayer", "FastAttentionLayer", "FastFullAttention"} <= kinds
+    assert not kinds & {"TransEncoderLayer", "AttentionLayer", "FullAttention", "Dropout"}
+    fast_state, stock_state = fast.state_dict(), stock.state_dict()
+    assert list(fast_state) == list(stock_state)
+    assert all(torch.equal(fast_state[k], stock_state[k]) for k in stock_state)

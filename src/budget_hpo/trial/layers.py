@@ -1,0 +1,73 @@
+"""Faster CPU forwards of neuralforecast's transformer encoder layers (same weights, same maths).
+
+Re-classed in place by :func:`budget_hpo.trial.kernels.use_fast_kernels`; the parameters, their
+names and the parameter count stay exactly as built.
+
+* :class:`FastTransEncoderLayer`: the encoder layer's feed-forward network is two pointwise
+  ``Conv1d`` over a transposed ``[B, d, N]`` view. Written as two ``linear`` on ``[B, N, d]``,
+  every activation, dropout mask and gradient is contiguous: the stock layer's activations are
+  transposed views, so its GELU, dropout multiplies and their backward walk memory with a stride
+  and the second convolution copies its input (``scripts/bench_kernels.py`` profiles both).
+* :class:`FastAttentionLayer`: in self-attention (queries, keys and values the same tensor, as in
+  every encoder layer) the three projections are one matrix multiply with the three weights
+  stacked, and the heads are split with one copy; the attention itself is
+  :func:`budget_hpo.trial.kernels.attend`.
+
+Random draws come in the stock order (attention weights, attention output, the two feed-forward
+dropouts), so a layer with given dropout masks computes what the stock layer computes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from budget_hpo.trial.kernels import (
+    FastFullAttention,
+    attend,
+    attention_scale,
+    is_pointwise,
+    stock_class,
+)
+
+__all__ = ["FastAttentionLayer", "FastTransEncoderLayer"]
+
+
+class FastTransEncoderLayer(nn.Module):
+    """neuralforecast's ``TransEncoderLayer`` with its feed-forward network as two ``linear``."""
+
+    def forward(self, x: torch.Tensor, attn_mask: Any = None) -> tuple[torch.Tensor, Any]:
+        layer: Any = self  # the attributes are the stock layer's
+        conv1, conv2, dropout = layer.conv1, layer.conv2, layer.dropout
+        if not (is_pointwise(conv1) and is_pointwise(conv2)):
+            return stock_class(self).forward(self, x, attn_mask)
+        new_x, attn = layer.attention(x, x, x, attn_mask=attn_mask)
+        x = layer.norm1(x + dropout(new_x))
+        y = dropout(layer.activation(F.linear(x, conv1.weight.squeeze(-1), conv1.bias)))
+        y = dropout(F.linear(y, conv2.weight.squeeze(-1), conv2.bias))
+        return layer.norm2(x + y), attn
+
+
+class FastAttentionLayer(nn.Module):
+    """neuralforecast's ``AttentionLayer`` with fused query/key/value projections in training."""
+
+    def forward(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                attn_mask: Any, tau: Any = None, delta: Any = None) -> tuple[torch.Tensor, Any]:
+        layer: Any = self  # the attributes are the stock layer's
+        inner = layer.inner_attention
+        if not (self.training and queries is keys and keys is values
+                and isinstance(inner, FastFullAttention) and not inner.output_attention
+                and not (inner.mask_flag and attn_mask)):
+            return stock_class(self).forward(self, queries, keys, values, attn_mask, tau, delta)
+        projections = (layer.query_projection, layer.key_projection, layer.value_projection)
+        weight = torch.cat([p.weight for p in projections])
+        bias = torch.cat([p.bias for p in projections])
+        batch, length, _ = queries.shape
+        qkv = F.linear(queries, weight, bias).view(batch, length, 3, layer.n_heads, -1)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).contiguous().unbind(0)  # each [B, H, L, E]
+        dropout: Any = inner.dropout
+        out = attend(q, k, v, attention_scale(inner, q.shape[-1]), float(dropout.p))
+        return layer.out_projection(out.transpose(1, 2).reshape(batch, length, -1)), None
