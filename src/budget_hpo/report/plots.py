@@ -82,8 +82,8 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
                 if bars:
                     ax.errorbar([p[2] for p in bars], [p[3] for p in bars],
                                 yerr=np.array([p[4] for p in bars], dtype=float).T, fmt="none",
-                                ecolor=color, elinewidth=width, capsize=4 if replicated else 2,
-                                alpha=0.8, zorder=2)
+                                ecolor=color, elinewidth=width, capsize=6 if replicated else 2,
+                                alpha=0.8, zorder=4 if replicated else 2)  # seed bars over
             ax.scatter([p[2] for p in mine], [p[3] for p in mine], marker=marker,
                        s=90 if marker == "*" else 45, color=color, label=f"{style}, {kind}",
                        zorder=3)
