@@ -1,11 +1,11 @@
 """The best trials' model checkpoints in Optuna's artifact store, when a phase ends.
 
-With ``search.artifacts.checkpoints_top_k`` = k > 0, every trial writes ``model.ckpt`` into its
-job folder (:mod:`budget_hpo.trial.checkpoint`); when the phase ends, the k best COMPLETE trials'
-files are uploaded to a :class:`~optuna.artifacts.FileSystemArtifactStore` at
-``search.artifacts.dir`` (recorded on the study as ``trial_<number>.ckpt``), and every local file is
-removed, so a phase keeps k checkpoints, not one per trial. A resumed phase uploads a new best
-beside the ones already stored.
+With ``search.artifacts.checkpoints_top_k`` = k > 0, every trial of the phase (not its seed
+replicates) writes ``model.ckpt`` into its job folder (:mod:`budget_hpo.trial.checkpoint`); when
+the phase ends, the k best COMPLETE trials' files are uploaded to a
+:class:`~optuna.artifacts.FileSystemArtifactStore` at ``search.artifacts.dir`` (recorded on the
+study as ``trial_<number>.ckpt``), and every local file is removed, so a phase keeps k
+checkpoints, not one per trial. A resumed phase uploads a new best beside the ones already stored.
 """
 
 from __future__ import annotations
@@ -42,15 +42,15 @@ def stored(study: optuna.Study) -> dict[int, str]:
             if (match := NAME.fullmatch(m.filename)) is not None}
 
 
-def store_checkpoints(studies: list[optuna.Study], settings: ArtifactsConfig) -> list[int]:
-    """Upload the best ``checkpoints_top_k`` checkpoints of ``studies[0]`` not yet stored (as
-    study artifacts named ``trial_<number>.ckpt``: a finished trial takes no new attributes) and
-    remove every local checkpoint of ``studies`` (the phase and its replicates).
+def store_checkpoints(study: optuna.Study, settings: ArtifactsConfig) -> list[int]:
+    """Upload the best ``checkpoints_top_k`` checkpoints of ``study`` not yet stored (as study
+    artifacts named ``trial_<number>.ckpt``: a finished trial takes no new attributes) and remove
+    every local checkpoint of its trials (replicate runs write none).
 
     Returns:
         The trial numbers whose checkpoints were uploaded by this call.
     """
-    study, k = studies[0], settings.checkpoints_top_k
+    k = settings.checkpoints_top_k
     if k <= 0:
         return []
     have = stored(study)
@@ -71,11 +71,10 @@ def store_checkpoints(studies: list[optuna.Study], settings: ArtifactsConfig) ->
         uploaded.append(trial.number)
         log.info("checkpoint of trial %d (objective %.4f) stored as artifact %s in %s",
                  trial.number, trial.value, artifact, settings.dir)
-    for each in studies:  # the best are in the store now; no other is kept
-        for trial in each.get_trials(deepcopy=False):
-            path = _local(trial)
-            if path is not None:
-                path.unlink(missing_ok=True)
+    for trial in study.get_trials(deepcopy=False):  # the best are stored now; no other is kept
+        path = _local(trial)
+        if path is not None:
+            path.unlink(missing_ok=True)
     return uploaded
 
 

@@ -86,7 +86,7 @@ class Phase2Callback(Callback):
         except ConfigError as err:
             log.warning("phase 2 files not written: %s", err)
         kill_point("mid_phase2_write")
-        _store_checkpoints(config, storage, study)
+        _store_checkpoints(config, study)
         folder = sweep_dir / "report"
         try:
             report = write_report(storage, folder, with_phase2(storage, name))
@@ -99,17 +99,15 @@ class Phase2Callback(Callback):
         log.info("browse the studies: %s", dashboard_command(storage))
 
 
-def _store_checkpoints(config: DictConfig, storage: str, study: Any) -> None:
+def _store_checkpoints(config: DictConfig, study: Any) -> None:
     """Keep the best trials' checkpoints (``search.artifacts``); a problem is only logged."""
     from budget_hpo.schema import typed_config
     from budget_hpo.search.artifacts import store_checkpoints
-    from budget_hpo.search.replicates import open_replicas
 
     settings = typed_config(config).search.artifacts
     if settings.checkpoints_top_k <= 0:
         return
     try:
-        replicas = open_replicas(storage, study.study_name)
-        store_checkpoints([study, *([replicas] if replicas else [])], settings)
+        store_checkpoints(study, settings)
     except Exception as err:  # never turn a finished phase into a failure
         log.warning("checkpoints not stored: %s", str(err).splitlines()[0] if str(err) else err)

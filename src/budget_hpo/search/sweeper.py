@@ -263,8 +263,8 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         check_failure_share(study, self.settings.search)
 
     def _job_overrides(self, trial: optuna.Trial, replicates: bool) -> tuple[str, ...]:
-        """A job's own overrides: its trial number, or for a replicate its seed and folder
-        (it reports to no study: pruning and the early stop concern the phase's trials)."""
+        """A job's own overrides: its trial number, or for a replicate its seed and folder (it
+        reports to no study and writes no checkpoint: those concern the phase's trials)."""
         if not replicates:
             forced = TrialRecord.from_attrs(trial.user_attrs).forced_id
             return (f"search.trial={trial.number}",
@@ -272,7 +272,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         seed = TrialRecord.from_attrs(trial.user_attrs).seed
         generator = self.settings.data.generator  # the data stay the phase's: pin their seed
         data = () if generator is None else (f"data.generator.seed={generator.seed}",)
-        return ("search.trial=null", f"seed={seed}", *data,
+        return ("search.trial=null", f"seed={seed}", *data, "search.artifacts.checkpoints_top_k=0",
                 f"hydra.sweep.subdir={REPLICATE_DIR}/${{hydra.job.num}}")
 
     def _job_dir(self, number: int, replicates: bool = False) -> Path:

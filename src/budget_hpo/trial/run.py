@@ -129,14 +129,12 @@ def fit_and_forecast(
     frame = panel.long()
     frame = frame[frame["ds"] < splits.length]
     setup_time = time.perf_counter() - setup_start
-    cv_start = time.perf_counter()
     try:
         cv = nf.cross_validation(
             frame, n_windows=splits.n_windows, step_size=splits.step, refit=False, verbose=False
         )
     except Exception as err:
         raise _as_trial_failure(err, cfg) from err
-    cv_time = time.perf_counter() - cv_start
     fitted = nf.models[0]
     timer = next(cb for cb in fitted.trainer_kwargs["callbacks"] if isinstance(cb, Timer))
     losses = tuple(float(loss) for _, loss in getattr(fitted, "train_trajectories", []))
@@ -158,7 +156,7 @@ def fit_and_forecast(
         raise TrialFailed("training diverged: the forecasts contain NaN or inf")
     return Fit(cv, column, scores, {int(c): i for i, c in enumerate(cutoffs)},
                count_parameters(model), losses, setup_time, float(timer.time_elapsed("train")),
-               cv_time, fitted)
+               fitted)
 
 
 def _pruning(cfg: Config, values: np.ndarray, splits: Splits, reporter: Reporter) -> Any:

@@ -37,7 +37,6 @@ class Fit:
     losses: tuple[float, ...]
     setup_time_s: float
     train_time_s: float
-    cv_time_s: float
     model: Any = None  # the trained model (for a checkpoint)
 
 
