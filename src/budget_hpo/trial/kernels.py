@@ -30,7 +30,7 @@ from torch.nn import functional as F
 
 __all__ = [
     "FastDropout", "FastFullAttention", "PointwiseConv1d", "attend", "attention_scale",
-    "is_pointwise", "keep_mask", "random_words", "stock_class", "use_fast_kernels",
+    "keep_mask", "random_words", "stock_class", "use_fast_kernels",
 ]
 
 LEVELS = 65536  # 16 random bits per element
@@ -95,12 +95,15 @@ class FastFullAttention(nn.Module):
                 ) -> tuple[torch.Tensor, None]:
         dropout: Any = self.dropout
         p = float(dropout.p)
-        if (not self.training or p == 0.0 or self.output_attention
-                or (self.mask_flag and attn_mask)):
+        if not self.training or p == 0.0 or not self.plain(attn_mask):
             return stock_class(self).forward(self, queries, keys, values, attn_mask, tau, delta)
         q, k, v = (t.permute(0, 2, 1, 3) for t in (queries, keys, values))  # [B, H, L, E]
         out = attend(q, k, v, attention_scale(self, q.shape[-1]), p)
         return out.permute(0, 2, 1, 3).contiguous(), None
+
+    def plain(self, attn_mask: object) -> bool:
+        """Whether :func:`attend` computes this attention: no weights to return, no mask."""
+        return not self.output_attention and not (self.mask_flag and attn_mask)
 
 
 def stock_class(module: nn.Module) -> Any:
@@ -124,15 +127,17 @@ class PointwiseConv1d(nn.Conv1d):
     """``Conv1d`` with ``kernel_size=1`` computed as a matrix multiply over the channel axis."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [B, C_in, L]
-        y = F.linear(x.transpose(1, 2), self.weight.squeeze(-1), self.bias)  # [B, L, C_out]
-        return y.transpose(1, 2)  # [B, C_out, L]
+        return self.channels_last(x.transpose(1, 2)).transpose(1, 2)  # [B, C_out, L]
+
+    def channels_last(self, x: torch.Tensor) -> torch.Tensor:
+        """The same map on ``[B, L, C_in]`` (no transposes): ``[B, L, C_out]``."""
+        return F.linear(x, self.weight.squeeze(-1), self.bias)
 
 
-def is_pointwise(conv: Any) -> bool:
-    """Whether ``conv`` is a ``Conv1d`` that is a matrix multiply over channels (kernel 1)."""
+def _is_pointwise(conv: Any) -> bool:
+    """Whether ``conv`` is a matrix multiply over channels (kernel 1, no stride, no padding)."""
     return (
-        isinstance(conv, nn.Conv1d)
-        and conv.kernel_size == (1,)
+        conv.kernel_size == (1,)
         and conv.stride == (1,)
         and conv.dilation == (1,)
         and conv.groups == 1
@@ -155,7 +160,7 @@ def use_fast_kernels(model: nn.Module) -> int:
             module.__class__ = fast[kind]
         elif kind is nn.Dropout:
             module.__class__ = FastDropout
-        elif kind is nn.Conv1d and is_pointwise(module):
+        elif kind is nn.Conv1d and _is_pointwise(module):
             module.__class__ = PointwiseConv1d
         else:
             continue

@@ -7,7 +7,8 @@ names and the parameter count stay exactly as built.
   ``Conv1d`` over a transposed ``[B, d, N]`` view. Written as two ``linear`` on ``[B, N, d]``,
   every activation, dropout mask and gradient is contiguous: the stock layer's activations are
   transposed views, so its GELU, dropout multiplies and their backward walk memory with a stride
-  and the second convolution copies its input (``scripts/bench_kernels.py`` profiles both).
+  and the second convolution copies its input. Its convolutions are the re-classed
+  :class:`~budget_hpo.trial.kernels.PointwiseConv1d` (left as built, the stock forward runs).
 * :class:`FastAttentionLayer`: in self-attention (queries, keys and values the same tensor, as in
   every encoder layer) the three projections are one matrix multiply with the three weights
   stacked, and the heads are split with one copy; the attention itself is
@@ -27,9 +28,9 @@ from torch.nn import functional as F
 
 from budget_hpo.trial.kernels import (
     FastFullAttention,
+    PointwiseConv1d,
     attend,
     attention_scale,
-    is_pointwise,
     stock_class,
 )
 
@@ -42,12 +43,11 @@ class FastTransEncoderLayer(nn.Module):
     def forward(self, x: torch.Tensor, attn_mask: Any = None) -> tuple[torch.Tensor, Any]:
         layer: Any = self  # the attributes are the stock layer's
         conv1, conv2, dropout = layer.conv1, layer.conv2, layer.dropout
-        if not (is_pointwise(conv1) and is_pointwise(conv2)):
-            return stock_class(self).forward(self, x, attn_mask)
+        if not (isinstance(conv1, PointwiseConv1d) and isinstance(conv2, PointwiseConv1d)):
+            return stock_class(self).forward(self, x, attn_mask)  # convolutions left as built
         new_x, attn = layer.attention(x, x, x, attn_mask=attn_mask)
         x = layer.norm1(x + dropout(new_x))
-        y = dropout(layer.activation(F.linear(x, conv1.weight.squeeze(-1), conv1.bias)))
-        y = dropout(F.linear(y, conv2.weight.squeeze(-1), conv2.bias))
+        y = dropout(conv2.channels_last(dropout(layer.activation(conv1.channels_last(x)))))
         return layer.norm2(x + y), attn
 
 
@@ -59,8 +59,7 @@ class FastAttentionLayer(nn.Module):
         layer: Any = self  # the attributes are the stock layer's
         inner = layer.inner_attention
         if not (self.training and queries is keys and keys is values
-                and isinstance(inner, FastFullAttention) and not inner.output_attention
-                and not (inner.mask_flag and attn_mask)):
+                and isinstance(inner, FastFullAttention) and inner.plain(attn_mask)):
             return stock_class(self).forward(self, queries, keys, values, attn_mask, tau, delta)
         projections = (layer.query_projection, layer.key_projection, layer.value_projection)
         weight = torch.cat([p.weight for p in projections])
