@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any
+from collections.abc import Callable
 
 
 def main() -> None:
@@ -26,35 +26,31 @@ def main() -> None:
     from budget_hpo.configs import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.throughput import training_step
     from budget_hpo.trial.validate import check_config
 
     cfg = typed_config(compose_config(args.overrides))
     n_series, windows = 32, cfg.model.batch_size
-    x = torch.randn(windows, cfg.model.input_size, n_series)
-    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
-             "hist_exog": None, "stat_exog": None}
-    target = torch.randn(windows, cfg.data.horizon, n_series)
 
-    def fresh() -> tuple[Any, Any]:
+    def fresh(compiled: bool) -> Callable[[], None]:
         torch.manual_seed(0)
-        model = build_model(cfg, check_config(cfg), n_series=n_series).train()
-        return model, torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+        model = build_model(cfg, check_config(cfg), n_series=n_series)
+        return training_step(model, windows, cfg.model.input_size, n_series,
+                             horizon=cfg.data.horizon,
+                             forward=torch.compile(model) if compiled else None)
 
-    def steps(forward: Any, opt: Any, n: int) -> float:
+    def steps(step: Callable[[], None], n: int) -> float:
         start = time.perf_counter()
         for _ in range(n):
-            opt.zero_grad(set_to_none=True)
-            ((forward(batch) - target) ** 2).mean().backward()
-            opt.step()
+            step()
         return time.perf_counter() - start
 
-    model, opt = fresh()
-    steps(model, opt, 5)
-    eager = steps(model, opt, args.steps) / args.steps
-    model, opt = fresh()
-    compiled_model = torch.compile(model)
-    first = steps(compiled_model, opt, 1)
-    compiled = steps(compiled_model, opt, args.steps) / args.steps
+    step = fresh(compiled=False)
+    steps(step, 5)
+    eager = steps(step, args.steps) / args.steps
+    step = fresh(compiled=True)
+    first = steps(step, 1)
+    compiled = steps(step, args.steps) / args.steps
     even = first / (eager - compiled) if eager > compiled else float("inf")
     print(f"{' '.join(args.overrides)}: eager {eager * 1e3:.1f} ms/step, compiled "
           f"{compiled * 1e3:.1f} ms/step ({compiled / eager:.2f}x); the first compiled step "

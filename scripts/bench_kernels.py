@@ -80,23 +80,14 @@ def steps(torch: Any, overrides: list[str]) -> None:
     from budget_hpo.configs import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.throughput import training_step
     from budget_hpo.trial.validate import check_config
 
-    x = torch.randn(32, 64, 32)
-    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
-             "hist_exog": None, "stat_exog": None}
-    target = torch.randn(32, 1, 32)
     for fast in (False, True):
         cfg = typed_config(compose_config([*overrides, f"trainer.fast_kernels={fast}"]))
         torch.manual_seed(0)
-        model = build_model(cfg, check_config(cfg), n_series=32).train()
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fast)
-
-        def step(model: Any = model, opt: Any = opt) -> None:
-            opt.zero_grad(set_to_none=True)
-            ((model(batch) - target) ** 2).mean().backward()
-            opt.step()
-
+        model = build_model(cfg, check_config(cfg), n_series=32)
+        step = training_step(model, 32, 64, 32, fused=fast)
         seconds = per_call(step, 30)
         print(f"{' '.join(overrides)}, fast_kernels={fast}: {seconds * 1e3:.1f} ms per step")
         if fast:
@@ -116,40 +107,34 @@ def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
     from budget_hpo.configs import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.throughput import matmul_rate, training_step_flops
+    from budget_hpo.trial.throughput import matmul_rate, training_step, training_step_flops
     from budget_hpo.trial.validate import check_config
 
     style = typed_config(compose_config(overrides)).style.name
     variants = {"as configured": [], "dropout 0": ["regularization.dropout=0.0"],
                 "d_model 16": [f"budget.{style}.d_model=16"]}
-    x = torch.randn(32, 64, 32)
-    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
-             "hist_exog": None, "stat_exog": None}
-    target = torch.randn(32, 1, 32)
     built = {}
     for name, extra in variants.items():
         cfg = typed_config(compose_config([*overrides, *extra]))
         torch.manual_seed(0)
-        model = build_model(cfg, check_config(cfg), n_series=32).train()
-        built[name] = (model, torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True))
+        model = build_model(cfg, check_config(cfg), n_series=32)
+        built[name] = (model, training_step(model, 32, 64, 32))
 
-    def ten(model: Any, opt: Any) -> None:
+    def ten(step: Callable[[], None]) -> None:
         for _ in range(10):
-            opt.zero_grad(set_to_none=True)
-            ((model(batch) - target) ** 2).mean().backward()
-            opt.step()
+            step()
 
     times: dict[str, list[float]] = {name: [] for name in built}
     for _ in range(rounds):
-        for name, (model, opt) in built.items():
-            times[name].append(per_call(lambda m=model, o=opt: ten(m, o), 1) / 10)
+        for name, (_, step) in built.items():
+            times[name].append(per_call(lambda s=step: ten(s), 1) / 10)
     peak = matmul_rate()
     print(f"where the fast step's time goes ({' '.join(overrides)}; median of {rounds} rounds of "
           f"10 steps, fp32 matmul rate {peak / 1e9:.0f} GFLOP/s):")
     for name, (model, _) in built.items():
         flops = training_step_flops(model, 32, 64, 32)
-        step = sorted(times[name])[rounds // 2]
-        print(f"  {name:14s} {step * 1e3:6.1f} ms per step, MFU {flops / step / peak:5.1%}; "
+        seconds = sorted(times[name])[rounds // 2]
+        print(f"  {name:14s} {seconds * 1e3:6.1f} ms per step, MFU {flops / seconds / peak:5.1%}; "
               f"its FLOPs at the matmul rate: {flops / peak * 1e3:.1f} ms")
 
 

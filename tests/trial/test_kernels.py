@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from budget_hpo.trial.kernels import FastDropout, PointwiseConv1d, keep_mask, use_fast_kernels
-from budget_hpo.trial.throughput import training_step_flops
+from budget_hpo.trial.throughput import training_step, training_step_flops
 
 
 def test_pointwise_conv_matches_conv1d_forward_and_backward():
@@ -77,6 +77,28 @@ def test_training_step_flops_match_the_dense_estimate(compose_cfg):
     tokens = 32 * 32
     dense = 6 * arch.formula_params * tokens  # forward 2·P·T, backward 4·P·T
     assert 0.9 * dense < flops < 1.5 * dense
+
+
+def test_training_step_trains_every_parameter_through_the_given_forward(compose_cfg):
+    from budget_hpo.trial.models import build_model
+    from budget_hpo.trial.validate import check_config
+
+    cfg = compose_cfg(["trainer=smoke"])
+    model = build_model(cfg, check_config(cfg), n_series=8)
+    shapes = []
+
+    def forward(batch):
+        shapes.append(tuple(batch["insample_y"].shape))
+        return model(batch)
+
+    step = training_step(model, windows=4, input_size=64, n_series=8, forward=forward)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    step()
+    step()
+    assert shapes == [(4, 64, 8)] * 2  # the given forward ran, on [windows, input_size, series]
+    assert model.training
+    unchanged = [n for n, p in model.named_parameters() if torch.equal(before[n], p.detach())]
+    assert not unchanged
 
 
 class _MaskDropout(nn.Module):

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from budget_hpo.records import TrialRecord
+from budget_hpo.trial.throughput import model_batch
 
 __all__ = ["Reporter", "pruning_callback", "validation_forecast"]
 
@@ -56,8 +57,7 @@ def validation_forecast(
     n = x.shape[2]
     if not getattr(model, "MULTIVARIATE", False):  # channel-independent: one window per series
         x = x.permute(0, 2, 1).reshape(-1, input_size, 1)  # [B·N, L, 1]
-    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
-             "hist_exog": None, "stat_exog": None}
+    batch = model_batch(x)
     was_training = model.training
     model.eval()
     with torch.no_grad():

@@ -2,14 +2,16 @@
 
 MFU (model FLOPs utilisation) = FLOPs per step × steps / training seconds / matmul rate, where
 the FLOPs are counted by PyTorch's ``FlopCounterMode`` on one real forward + backward pass.
+:func:`training_step` is the bare step (no Lightning, no data loader) the benchmarks time.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["matmul_rate", "training_step_flops"]
+__all__ = ["matmul_rate", "model_batch", "training_step", "training_step_flops"]
 
 
 def matmul_rate(
@@ -53,9 +55,7 @@ def training_step_flops(model: Any, windows: int, input_size: int, n_series: int
     from torch.utils.flop_counter import FlopCounterMode
 
     device = next(model.parameters()).device
-    x = torch.randn(windows, input_size, n_series, device=device)  # [B, L, N]
-    batch = {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
-             "hist_exog": None, "stat_exog": None}
+    batch = model_batch(torch.randn(windows, input_size, n_series, device=device))
     model.train()
     counter = FlopCounterMode(display=False)
     with counter:
@@ -63,3 +63,37 @@ def training_step_flops(model: Any, windows: int, input_size: int, n_series: int
         out.float().pow(2).mean().backward()
     model.zero_grad(set_to_none=True)
     return int(counter.get_total_flops())
+
+
+def model_batch(x: Any) -> dict[str, Any]:
+    """The batch a neuralforecast model's ``forward`` takes for input windows ``x`` (no
+    exogenous variables, nothing missing)."""
+    import torch
+
+    return {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
+            "hist_exog": None, "stat_exog": None}
+
+
+def training_step(
+    model: Any, windows: int, input_size: int, n_series: int, *, horizon: int = 1,
+    fused: bool = True, forward: Callable[[Any], Any] | None = None,
+) -> Callable[[], None]:
+    """One training step of ``model`` on a fixed random batch, as a callable: zero the
+    gradients, MSE forward and backward, an AdamW step (``fused``: one kernel for all
+    parameters, as trials with fast kernels use). ``forward`` replaces ``model``'s own (e.g. a
+    compiled one); the parameters stay ``model``'s."""
+    import torch
+
+    device = next(model.parameters()).device
+    batch = model_batch(torch.randn(windows, input_size, n_series, device=device))
+    target = torch.randn(windows, horizon, n_series, device=device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=fused)
+    run = model if forward is None else forward
+    model.train()
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        ((run(batch) - target) ** 2).mean().backward()
+        optimizer.step()
+
+    return step
