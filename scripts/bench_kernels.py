@@ -9,7 +9,8 @@ step's time goes, all measured in one run.
   kernel for the math path when ``dropout_p > 0``) against the re-classed ``FastFullAttention``;
 * one training step of a model with and without the fast kernels, and its top operators;
 * where the fast step's time goes: the model as configured, with dropout 0 and with d_model 16,
-  each against its FLOPs at the measured matmul rate.
+  each against its FLOPs at the measured matmul rate and against its own matrix multiplies
+  replayed alone (the MFU the step would reach if every other operator were free).
 
     python scripts/bench_kernels.py                       # 750k deep, ~2 minutes
     python scripts/bench_kernels.py budget=2M style=shallow
@@ -103,7 +104,8 @@ def steps(torch: Any, overrides: list[str]) -> None:
 def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
     """What the fast step spends beyond its matrix multiplies: the configured model against the
     same with dropout 0 and with d_model 16 (what does not grow with the width: attention over
-    the series, norms, the optimiser, per-operator overhead), timed in interleaved rounds."""
+    the series, norms, the optimiser, per-operator overhead), timed in interleaved rounds, each
+    beside :func:`matmuls_alone`."""
     from budget_hpo.configs import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
@@ -131,11 +133,36 @@ def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
     peak = matmul_rate()
     print(f"where the fast step's time goes ({' '.join(overrides)}; median of {rounds} rounds of "
           f"10 steps, fp32 matmul rate {peak / 1e9:.0f} GFLOP/s):")
-    for name, (model, _) in built.items():
+    for name, (model, step) in built.items():
         flops = training_step_flops(model, 32, 64, 32)
         seconds = sorted(times[name])[rounds // 2]
+        alone = matmuls_alone(torch, step)
         print(f"  {name:14s} {seconds * 1e3:6.1f} ms per step, MFU {flops / seconds / peak:5.1%}; "
-              f"its FLOPs at the matmul rate: {flops / peak * 1e3:.1f} ms")
+              f"its FLOPs at the matmul rate: {flops / peak * 1e3:.1f} ms; its matrix multiplies "
+              f"alone: {alone * 1e3:.1f} ms (MFU {flops / alone / peak:.1%} if all else were free)")
+
+
+def matmuls_alone(torch: Any, step: Callable[[], None], rounds: int = 5) -> float:
+    """Seconds the matrix multiplies of one call of ``step`` take on their own: each ``mm``,
+    ``addmm`` and ``bmm`` the step dispatches (forward, backward), replayed on fresh tensors of
+    the same shapes and strides (best of ``rounds``)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    aten = torch.ops.aten
+    kinds = {aten.mm.default, aten.addmm.default, aten.bmm.default}
+    calls: list[tuple[Any, list[Any]]] = []
+
+    class Record(TorchDispatchMode):
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+                               ) -> Any:
+            if func in kinds:
+                calls.append((func, [torch.empty_strided(a.shape, a.stride()).normal_()
+                                     if isinstance(a, torch.Tensor) else a for a in args]))
+            return func(*args, **(kwargs or {}))
+
+    with Record():
+        step()
+    return min(per_call(lambda: [func(*args) for func, args in calls], 3) for _ in range(rounds))
 
 
 def main() -> None:
