@@ -4,15 +4,17 @@ Each setting runs the configured model's bare training step (fast kernels, fused
 Lightning) in a fresh process, and the settings alternate for ``--rounds`` rounds so the machine's
 drift hits them all alike; each round starts one setting later, so none always runs first.
 Reported per setting: the median time per step, the median of its per-round ratio to the
-default (below 1 pays), and the minor page faults per step (memory the allocator got fresh from
-the kernel). The default runs twice per round: its second row's ratio is the noise.
+default (below 1 pays), the steps per second of the machine (all copies together), and the minor
+page faults per step (memory the allocator got fresh from the kernel). The default runs twice
+per round: its second row's ratio is the noise.
 
     python scripts/bench_threads.py                       # 750k deep, ~6 minutes on 2 cores
     python scripts/bench_threads.py --rounds 5 budget=2M style=shallow
     python scripts/bench_threads.py --rounds 8 --only "malloc keeps its memory"
 
 Settings: torch's default (all cores, OpenMP threads spin a while after each parallel region);
-one intra-op thread (what ``trainer.num_threads=1`` gives); ``OMP_WAIT_POLICY`` passive and
+one intra-op thread (what ``trainer.num_threads=1`` gives), alone and as two processes training at
+once (two workers sharing the machine; their timed steps overlap); ``OMP_WAIT_POLICY`` passive and
 active; threads bound to cores (``OMP_PROC_BIND``); glibc malloc that never returns memory to the
 kernel (``GLIBC_TUNABLES`` mmap and trim thresholds at 1 GiB and 2 GiB, so no page faults on
 reuse); jemalloc and tcmalloc by ``LD_PRELOAD`` where installed; denormals flushed to zero
@@ -29,20 +31,42 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
 
-SETTINGS: dict[str, tuple[dict[str, str], list[str]]] = {  # name: (environment, child flags)
-    "default": ({}, []),
-    "default again (noise)": ({}, []),
-    "1 intra-op thread": ({}, ["--threads", "1"]),
-    "OMP_WAIT_POLICY=PASSIVE": ({"OMP_WAIT_POLICY": "PASSIVE"}, []),
-    "OMP_WAIT_POLICY=ACTIVE": ({"OMP_WAIT_POLICY": "ACTIVE"}, []),
-    "OMP_PROC_BIND=close": ({"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"}, []),
-    "malloc keeps its memory": ({"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=1073741824:"
-                                                   "glibc.malloc.trim_threshold=2147483648"}, []),
-    "flush denormals": ({}, ["--flush-denormal"]),
+
+class Setting(NamedTuple):
+    env: dict[str, str]
+    flags: list[str]
+    copies: int = 1  # processes training at once (their timed steps overlap)
+
+
+SETTINGS: dict[str, Setting] = {
+    "default": Setting({}, []),
+    "default again (noise)": Setting({}, []),
+    "1 intra-op thread": Setting({}, ["--threads", "1"]),
+    "2 processes x 1 thread": Setting({}, ["--threads", "1"], copies=2),
+    "OMP_WAIT_POLICY=PASSIVE": Setting({"OMP_WAIT_POLICY": "PASSIVE"}, []),
+    "OMP_WAIT_POLICY=ACTIVE": Setting({"OMP_WAIT_POLICY": "ACTIVE"}, []),
+    "OMP_PROC_BIND=close": Setting({"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"}, []),
+    "malloc keeps its memory": Setting({"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=1073741824:"
+                                                          "glibc.malloc.trim_threshold=2147483648"},
+                                       []),
+    "flush denormals": Setting({}, ["--flush-denormal"]),
 }
+
+
+def _meet(folder: Path, tag: str, peers: int, step: Callable[[], None] | None = None) -> None:
+    """Wait until all ``peers`` processes have reached ``tag`` (stepping meanwhile, if given)."""
+    (folder / f"{tag}-{os.getpid()}").touch()
+    while len(list(folder.glob(f"{tag}-*"))) < peers:
+        if step is None:
+            time.sleep(0.01)
+        else:
+            step()
 
 
 def child(args: argparse.Namespace) -> None:
@@ -65,34 +89,47 @@ def child(args: argparse.Namespace) -> None:
     step = training_step(model, cfg.model.batch_size, cfg.model.input_size, 32)
     for _ in range(5):
         step()
+    meeting = Path(args.meet) if args.meet else None
+    if meeting is not None:  # the copies' timed steps start together ...
+        _meet(meeting, "ready", args.copies)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     for _ in range(args.steps):
         step()
     seconds = (time.perf_counter() - start) / args.steps
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / args.steps
+    if meeting is not None:  # ... and none runs alone while another is still timing
+        _meet(meeting, "done", args.copies, step)
     print(json.dumps({"step_s": seconds, "faults": faults, "threads": torch.get_num_threads()}))
 
 
-def settings() -> dict[str, tuple[dict[str, str], list[str]]]:
+def settings() -> dict[str, Setting]:
     """:data:`SETTINGS` plus jemalloc and tcmalloc where this machine has them."""
     found = dict(SETTINGS)
     for name in ("jemalloc", "tcmalloc"):
         path = ctypes.util.find_library(name)
         if path:
-            found[name] = ({"LD_PRELOAD": path}, [])
+            found[name] = Setting({"LD_PRELOAD": path}, [])
         else:
             print(f"{name}: not installed here, not measured")
     return found
 
 
-def measure(env: dict[str, str], flags: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", "--steps", str(args.steps), *flags, *args.overrides],
-        env={**os.environ, "PYTHONWARNINGS": "ignore", **env}, capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit(proc.stderr[-3000:])
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+def measure(setting: Setting, args: argparse.Namespace) -> dict[str, Any]:
+    """One run of ``setting``: its step time (the mean over its copies) and page faults."""
+    with tempfile.TemporaryDirectory() as meeting:
+        command = [sys.executable, __file__, "--child", "--steps", str(args.steps),
+                   "--copies", str(setting.copies), "--meet", meeting, *setting.flags,
+                   *args.overrides]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore", **setting.env}
+        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for _ in range(setting.copies)]
+        outputs = [proc.communicate() for proc in procs]
+    if any(proc.returncode for proc in procs):
+        raise SystemExit("\n".join(err[-3000:] for _, err in outputs))
+    rows = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    return {key: statistics.mean(row[key] for row in rows) for key in rows[0]}
 
 
 def main() -> None:
@@ -102,6 +139,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated settings to run (default: all)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--copies", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--meet", help=argparse.SUPPRESS)
     parser.add_argument("--flush-denormal", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", default=["budget=750k", "style=deep"])
     args = parser.parse_args()
@@ -118,17 +157,18 @@ def main() -> None:
     names = list(chosen)
     for round_ in range(args.rounds):  # each round starts one setting later: no fixed order
         for name in names[round_ % len(names):] + names[: round_ % len(names)]:
-            env, flags = chosen[name]
-            runs[name].append(measure(env, flags, args))
+            runs[name].append(measure(chosen[name], args))
     base = runs["default"]
     print(f"{' '.join(args.overrides)}: {args.steps} steps per process, {args.rounds} alternating "
           f"rounds (ratio: median over rounds of the setting's step time / the default's)")
-    print(f"{'setting':28}{'threads':>8}{'ms/step':>9}{'ratio':>7}{'faults/step':>13}")
+    print(f"{'setting':28}{'threads':>8}{'ms/step':>9}{'ratio':>7}{'steps/s':>9}"
+          f"{'faults/step':>13}")
     for name, rows in runs.items():
         ratios = (r["step_s"] / b["step_s"] for r, b in zip(rows, base, strict=True))
-        ratio = statistics.median(ratios)
-        print(f"{name:28}{rows[0]['threads']:>8}"
-              f"{statistics.median(r['step_s'] for r in rows) * 1e3:>9.1f}{ratio:>7.3f}"
+        copies = chosen[name].copies
+        seconds = statistics.median(r["step_s"] for r in rows)
+        print(f"{name:28}{rows[0]['threads']:>8.0f}{seconds * 1e3:>9.1f}"
+              f"{statistics.median(ratios):>7.3f}{copies / seconds:>9.1f}"
               f"{statistics.median(r['faults'] for r in rows):>13.0f}")
 
 
