@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 
 import pytest
 from omegaconf.errors import ConfigKeyError
 
-from budget_hpo.configs import GROUPS, compose_config, group_options
+from budget_hpo.configs import GROUPS, compose_config, composer, group_options, threads_per_job
 from budget_hpo.search.forced import forced_trials
 from budget_hpo.search.plan import plan_rows, run_plan
 from budget_hpo.trial.validate import check_config
@@ -174,3 +175,25 @@ def test_phase1_sampler_settings_override_the_plugin_defaults(compose_cfg):
     assert str(cfg.hydra.sweeper.storage).startswith("sqlite:///multirun/")
     assert (cfg.search.early_stop.patience, cfg.search.early_stop.threshold,
             cfg.search.early_stop.top_k) == (20, 0.02, 5)
+
+
+def test_threads_per_job_shares_the_usable_cores_out(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert [threads_per_job(jobs) for jobs in (1, 2, 3, 8, 16)] == [8, 4, 2, 1, 1]
+    assert threads_per_job() == 8  # outside a Hydra run: one job
+
+
+def test_demo_runs_two_one_thread_trials_on_two_cores(compose_cfg, monkeypatch):
+    from hydra.core.hydra_config import HydraConfig
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    with composer() as compose_raw:
+        hydra_cfg = compose_raw(["search=demo"], return_hydra_config=True)
+    assert hydra_cfg.hydra.sweeper.n_jobs == 2
+    assert hydra_cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+    HydraConfig.instance().set_config(hydra_cfg)
+    try:
+        assert compose_cfg(["search=demo"]).trainer.num_threads == 1  # in a sweep's job
+    finally:
+        HydraConfig.instance().cfg = None
+    assert compose_cfg(["search=demo"]).trainer.num_threads == 2  # composed alone: one job

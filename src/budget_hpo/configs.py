@@ -38,6 +38,7 @@ __all__ = [
     "register_resolvers",
     "search_dirs",
     "split_args",
+    "threads_per_job",
     "user_config_dir",
     "user_config_dirs",
 ]
@@ -53,6 +54,7 @@ GROUPS = (
 
 
 DATASET_RESOLVER = "budget_hpo.dataset"  # ${budget_hpo.dataset:name,choice,path,paths}
+THREADS_RESOLVER = "budget_hpo.threads_per_job"  # ${budget_hpo.threads_per_job:}
 
 
 def dataset_name(name: str | None, choice: str | None, path: str | None,
@@ -71,8 +73,22 @@ def dataset_name(name: str | None, choice: str | None, path: str | None,
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", raw)
 
 
+def threads_per_job(jobs: int | None = None) -> int:
+    """CPU threads for each of ``jobs`` trials running at once: the cores this process may use,
+    shared out (at least 1). ``jobs`` defaults to the sweep's ``hydra.sweeper.n_jobs``, or 1
+    outside a Hydra run (a composed config: the plan, tests)."""
+    if jobs is None:
+        from hydra.core.hydra_config import HydraConfig
+
+        sweeper = HydraConfig.get().sweeper if HydraConfig.initialized() else None
+        jobs = int(sweeper.get("n_jobs") or 1) if sweeper is not None else 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) // max(1, jobs))
+
+
 def register_resolvers() -> None:
-    """Register ``${budget_hpo.dataset:...}`` (see :func:`dataset_name`) once per process."""
+    """Register ``${budget_hpo.dataset:...}`` (see :func:`dataset_name`) and
+    ``${budget_hpo.threads_per_job:}`` (see :func:`threads_per_job`) once per process."""
     from omegaconf import OmegaConf
 
     def resolve(name: Any = None, choice: Any = None, path: Any = None, paths: Any = None) -> str:
@@ -80,6 +96,8 @@ def register_resolvers() -> None:
 
     if not OmegaConf.has_resolver(DATASET_RESOLVER):
         OmegaConf.register_resolver(DATASET_RESOLVER, resolve, annotation_validation="off")
+    if not OmegaConf.has_resolver(THREADS_RESOLVER):
+        OmegaConf.register_resolver(THREADS_RESOLVER, lambda: threads_per_job())
 
 
 def package_config_dir() -> Path:
