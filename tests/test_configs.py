@@ -183,17 +183,26 @@ def test_threads_per_job_shares_the_usable_cores_out(monkeypatch):
     assert threads_per_job() == 8  # outside a Hydra run: one job
 
 
-def test_demo_runs_two_one_thread_trials_on_two_cores(compose_cfg, monkeypatch):
+def _threads_in_a_job(overrides):
+    """``trainer.num_threads`` as a sweep's job of ``budget-hpo -m OVERRIDES`` resolves it."""
     from hydra.core.hydra_config import HydraConfig
 
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     with composer() as compose_raw:
-        hydra_cfg = compose_raw(["search=demo"], return_hydra_config=True)
-    assert hydra_cfg.hydra.sweeper.n_jobs == 2
-    assert hydra_cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+        hydra_cfg = compose_raw(overrides, return_hydra_config=True)
     HydraConfig.instance().set_config(hydra_cfg)
     try:
-        assert compose_cfg(["search=demo"]).trainer.num_threads == 1  # in a sweep's job
+        return hydra_cfg, compose(overrides).trainer.num_threads
     finally:
         HydraConfig.instance().cfg = None
+
+
+def test_demo_runs_two_one_thread_trials_on_two_cores(compose_cfg, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    hydra_cfg, threads = _threads_in_a_job(["search=demo"])
+    assert hydra_cfg.hydra.sweeper.n_jobs == 2
+    assert hydra_cfg.hydra.launcher._target_.endswith("JoblibLauncher")
+    assert threads == 1  # in a sweep's job: 2 cores shared by 2 trials
     assert compose_cfg(["search=demo"]).trainer.num_threads == 2  # composed alone: one job
+    threads_resolver = "trainer.num_threads=${budget_hpo.threads_per_job:}"
+    _, threads = _threads_in_a_job(["search=phase1", "hydra.sweeper.n_jobs=2", threads_resolver])
+    assert threads == 2  # the basic launcher runs a batch's trials one after another

@@ -74,14 +74,17 @@ def dataset_name(name: str | None, choice: str | None, path: str | None,
 
 
 def threads_per_job(jobs: int | None = None) -> int:
-    """CPU threads for each of ``jobs`` trials running at once: the cores this process may use,
-    shared out (at least 1). ``jobs`` defaults to the sweep's ``hydra.sweeper.n_jobs``, or 1
-    outside a Hydra run (a composed config: the plan, tests)."""
+    """CPU threads for each of ``jobs`` trials training at once on this machine: the cores this
+    process may use, shared out (at least 1). ``jobs`` defaults to the sweep's
+    ``hydra.sweeper.n_jobs`` under the joblib launcher (the one that runs a batch's trials in
+    parallel here), else 1: the basic launcher runs them one after another, SLURM on their own
+    nodes, and a composed config (the plan, tests) is one job."""
     if jobs is None:
         from hydra.core.hydra_config import HydraConfig
 
-        sweeper = HydraConfig.get().sweeper if HydraConfig.initialized() else None
-        jobs = int(sweeper.get("n_jobs") or 1) if sweeper is not None else 1
+        hydra = HydraConfig.get() if HydraConfig.initialized() else None
+        parallel = hydra is not None and "Joblib" in str(hydra.launcher.get("_target_", ""))
+        jobs = int(hydra.sweeper.get("n_jobs") or 1) if hydra is not None and parallel else 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, (cores or 1) // max(1, jobs))
 
