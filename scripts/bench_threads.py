@@ -59,10 +59,13 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
-def _meet(folder: Path, tag: str, peers: int, step: Callable[[], None] | None = None) -> None:
-    """Wait until all ``peers`` processes have reached ``tag`` (stepping meanwhile, if given)."""
+def _meet(folder: Path, tag: str, peers: int, step: Callable[[], None] | None = None,
+          patience: float = 600.0) -> None:
+    """Wait until all ``peers`` processes have reached ``tag`` (stepping meanwhile, if given);
+    after ``patience`` seconds a peer is taken for dead and this one goes on."""
     (folder / f"{tag}-{os.getpid()}").touch()
-    while len(list(folder.glob(f"{tag}-*"))) < peers:
+    deadline = time.monotonic() + patience
+    while len(list(folder.glob(f"{tag}-*"))) < peers and time.monotonic() < deadline:
         if step is None:
             time.sleep(0.01)
         else:
