@@ -23,7 +23,7 @@ def main() -> None:
 
     import torch
 
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import training_step

@@ -78,7 +78,7 @@ def attention(torch: Any) -> None:
 def steps(torch: Any, overrides: list[str]) -> None:
     from torch.profiler import profile
 
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import training_step
@@ -106,7 +106,7 @@ def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
     same with dropout 0 and with d_model 16 (what does not grow with the width: attention over
     the series, norms, the optimiser, per-operator overhead), timed in interleaved rounds, each
     beside :func:`matmuls_alone`."""
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import matmul_rate, training_step, training_step_flops

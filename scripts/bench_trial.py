@@ -13,7 +13,7 @@ import argparse
 import subprocess
 import time
 
-from budget_hpo.configs import compose_config
+from budget_hpo.compose import compose_config
 from budget_hpo.schema import typed_config
 
 

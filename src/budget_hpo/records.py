@@ -217,7 +217,7 @@ class NoiseRecord:
 
 @dataclass(frozen=True)
 class DatasetRecord:
-    """The dataset a study searched (:func:`budget_hpo.configs.dataset_name`): the report
+    """The dataset a study searched (:func:`budget_hpo.dataset_names.dataset_name`): the report
     compares studies across datasets through it."""
 
     name: str

@@ -9,7 +9,7 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.configs import compose_config
+from budget_hpo.compose import compose_config
 from budget_hpo.phase2.experiment import experiment_of
 from budget_hpo.phase2.spec import phase2_specs, render_phase2
 from budget_hpo.phase2.writer import write_phase2_files

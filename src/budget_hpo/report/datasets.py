@@ -17,7 +17,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from budget_hpo.configs import natural_key
+from budget_hpo.natural_sort import natural_key
 from budget_hpo.report.cells import num, ranked_value, with_ci
 from budget_hpo.report.studies import dataset_of, parent_of
 from budget_hpo.trial.bootstrap import verdict

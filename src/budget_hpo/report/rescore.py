@@ -30,7 +30,7 @@ def rescore_objective(overrides: Sequence[str]) -> ObjectiveConfig:
         ConfigError: an override that is not ``key=value`` of :data:`RESCORE_KEYS`, or a value
             of the wrong type.
     """
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
 
     objective = typed_config(compose_config()).objective

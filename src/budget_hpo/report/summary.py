@@ -11,7 +11,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from budget_hpo.configs import natural_key
+from budget_hpo.natural_sort import natural_key
 from budget_hpo.phase2.ranking import rank_budgets
 from budget_hpo.phase2.spec import ranked_outcomes
 from budget_hpo.report.cells import col, with_ci

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
-from budget_hpo.configs import compose_config, composer, group_options
+from budget_hpo.compose import compose_config, composer
+from budget_hpo.config_dirs import group_options
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config, EarlyStopConfig, typed_config
 from budget_hpo.search.checks import check_search

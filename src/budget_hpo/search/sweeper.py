@@ -36,8 +36,9 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 
-from budget_hpo.configs import dataset_name, natural_key
+from budget_hpo.dataset_names import dataset_name
 from budget_hpo.errors import ConfigError
+from budget_hpo.natural_sort import natural_key
 from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
