@@ -82,7 +82,7 @@ def steps(torch: Any, overrides: list[str]) -> None:
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import training_step
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     for fast in (False, True):
         cfg = typed_config(compose_config([*overrides, f"trainer.fast_kernels={fast}"]))
@@ -110,7 +110,7 @@ def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import matmul_rate, training_step, training_step_flops
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     style = typed_config(compose_config(overrides)).style.name
     variants = {"as configured": [], "dropout 0": ["regularization.dropout=0.0"],

@@ -39,7 +39,7 @@ def main() -> None:
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.run import run_trial
     from budget_hpo.trial.throughput import matmul_rate, training_step_flops
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     def cfg(*overrides: str):
         return typed_config(compose_config(list(overrides)))

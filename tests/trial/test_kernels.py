@@ -68,7 +68,7 @@ def test_swap_keeps_parameters_and_counts_modules():
 
 def test_training_step_flops_match_the_dense_estimate(compose_cfg):
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     cfg = compose_cfg(["trainer=smoke"])
     arch = check_config(cfg)
@@ -81,7 +81,7 @@ def test_training_step_flops_match_the_dense_estimate(compose_cfg):
 
 def test_training_step_trains_every_parameter_through_the_given_forward(compose_cfg):
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     cfg = compose_cfg(["trainer=smoke"])
     model = build_model(cfg, check_config(cfg), n_series=8)
@@ -236,7 +236,7 @@ def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypa
 
 def test_a_built_model_gets_the_fast_layers_and_keeps_its_parameters(compose_cfg):
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     fast_cfg = compose_cfg(["trainer=smoke", "trainer.fast_kernels=true"])
     stock_cfg = compose_cfg(["trainer=smoke", "trainer.fast_kernels=false"])

@@ -42,8 +42,6 @@ from budget_hpo.natural_sort import natural_key
 from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.callbacks import RESULTS_FILE
-from budget_hpo.search.checks import check_search
-from budget_hpo.search.early_stop import is_auto
 from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
@@ -67,6 +65,7 @@ from budget_hpo.search.study import (
     running_trials,
     update_early_stop,
 )
+from budget_hpo.trial.validation import check_search, is_auto
 
 __all__ = ["BudgetSweeperImpl"]
 

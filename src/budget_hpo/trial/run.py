@@ -36,7 +36,7 @@ from budget_hpo.trial.scoring import (
 )
 from budget_hpo.trial.sizing import Architecture
 from budget_hpo.trial.tracking import RunInfo, build_logger
-from budget_hpo.trial.validate import check_config
+from budget_hpo.trial.validation import check_config
 
 __all__ = ["TrialResult", "fit_and_forecast", "prepare_data", "run_trial"]
 
