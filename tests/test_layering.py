@@ -118,6 +118,10 @@ def test_no_module_imports_a_stage_above_its_own():
     assert upward_imports(graph()) == []
 
 
+def test_no_two_modules_import_each_other_even_through_others():
+    assert cycles(graph()) == []
+
+
 @pytest.mark.parametrize(("edges", "upward", "loops"), [
     ({"budget_hpo.search.x": {"budget_hpo.report.y"}}, ["budget_hpo.search.x -> budget_hpo.report.y"],
      []),

@@ -9,7 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from budget_hpo.trial.kernels import FastDropout, PointwiseConv1d, keep_mask, use_fast_kernels
+from budget_hpo.trial.dropout import FastDropout, keep_mask
+from budget_hpo.trial.kernels import use_fast_kernels
+from budget_hpo.trial.layers import PointwiseConv1d
 from budget_hpo.trial.throughput import training_step, training_step_flops
 
 
@@ -192,7 +194,7 @@ def _encoder_layer(p: float):
 def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypatch):
     """Re-classed layers (fused query/key/value, linear feed-forward) compute the stock layer's
     forward and backward with the same dropout masks, on the same parameters."""
-    from budget_hpo.trial import kernels
+    from budget_hpo.trial import dropout
     from budget_hpo.trial.layers import FastAttentionLayer, FastTransEncoderLayer
 
     torch.manual_seed(3)
@@ -212,7 +214,7 @@ def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypa
 
     masks = [scaled(b, 4, n, n), scaled(b, n, d), scaled(b, n, f), scaled(b, n, d)]
     given = iter(masks)  # drawn in the stock order: weights, attention out, hidden, out
-    monkeypatch.setattr(kernels, "keep_mask", lambda t, q: next(given))
+    monkeypatch.setattr(dropout, "keep_mask", lambda t, q: next(given))
     stock.attention.inner_attention.output_attention = True  # the explicit (einsum) path
     stock.attention.inner_attention.dropout = _Masks(masks[:1])
     stock.dropout = _Masks([masks[1], masks[2].transpose(1, 2), masks[3]])  # [B, d_ff, N] there
