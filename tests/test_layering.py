@@ -122,6 +122,12 @@ def test_no_two_modules_import_each_other_even_through_others():
     assert cycles(graph()) == []
 
 
+def test_the_product_imports_no_benchmark_helper():
+    edges = graph()
+    assert sorted(f"{a} -> {b}" for a, targets in edges.items() for b in targets
+                  if b in BENCHMARK) == []
+
+
 @pytest.mark.parametrize(("edges", "upward", "loops"), [
     ({"budget_hpo.search.x": {"budget_hpo.report.y"}}, ["budget_hpo.search.x -> budget_hpo.report.y"],
      []),
