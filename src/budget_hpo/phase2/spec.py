@@ -17,7 +17,13 @@ from typing import Any
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.phase2.experiment import Experiment
-from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
+from budget_hpo.phase2.ranking import (
+    RULE_TEXT,
+    BudgetRank,
+    TrialOutcome,
+    seed_ranked,
+    top_budgets,
+)
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
 from budget_hpo.search.replicates import SeedStats
@@ -105,12 +111,14 @@ def ranked_outcomes(complete: Sequence[Any], seeds: Mapping[int, SeedStats]
                     ) -> list[TrialOutcome]:
     """What the budget ranking compares: within a budget that has replicated configs, only
     those, by their mean over seeds (a single lucky seed does not win); elsewhere every COMPLETE
-    trial by its value."""
-    replicated = {str(t.params.get("budget")) for t in complete if t.number in seeds}
-    return [TrialOutcome(t.number, str(t.params.get("budget")),
-                         seeds[t.number].mean if t.number in seeds else t.value)
-            for t in complete
-            if t.number in seeds or str(t.params.get("budget")) not in replicated]
+    trial by its value (:func:`budget_hpo.phase2.ranking.seed_ranked`). ``complete``: trials
+    with ``number``, ``params`` and ``value`` (Optuna's, or the report's snapshot)."""
+    budgets = [str(t.params.get("budget")) for t in complete]
+    means = [seeds[t.number].mean if t.number in seeds else None for t in complete]
+    ranked = seed_ranked([t.value for t in complete], means, budgets)
+    return [TrialOutcome(t.number, budget, value)
+            for t, budget, value in zip(complete, budgets, ranked, strict=True)
+            if value is not None]
 
 
 def phase2_specs(
