@@ -12,7 +12,7 @@ its name.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 import pandas as pd
@@ -23,6 +23,7 @@ from budget_hpo.report.snapshot import ReportSnapshot
 __all__ = ["trials_frame"]
 
 SEED_COLUMNS = ("seed_mean", "seed_sd", "seed_n")
+RECORD_COLUMNS = tuple(f.name for f in fields(TrialRecord))
 
 
 def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
@@ -36,7 +37,7 @@ def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
                 "parent": study.parent,
                 "number": trial.number, "state": trial.state, "value": trial.value,
                 **{f"params_{k}": v for k, v in trial.params.items()},
-                **asdict(trial.record),
+                **{k: getattr(trial.record, k) for k in RECORD_COLUMNS},  # flat: no asdict
                 "datetime_start": trial.datetime_start, "duration_s": trial.duration_s,
                 **({} if stats is None else
                    {"seed_mean": stats.mean, "seed_sd": stats.sd, "seed_n": len(stats.values)}),
@@ -44,10 +45,19 @@ def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
     return rows
 
 
-def trials_frame(snapshot: ReportSnapshot) -> pd.DataFrame:
-    """One row per trial of every study of ``snapshot`` (``trials.csv``)."""
-    columns = ["study", "dataset", "phase", "parent", "number", "state", "value",
-               *(f.name for f in fields(TrialRecord))]
+def _frame(snapshot: ReportSnapshot) -> pd.DataFrame:
+    columns = ["study", "dataset", "phase", "parent", "number", "state", "value", *RECORD_COLUMNS]
     frame = pd.DataFrame(_rows(snapshot))
     rest = [c for c in frame.columns if c not in columns and c not in SEED_COLUMNS]
     return frame.reindex(columns=[*columns, *rest, *SEED_COLUMNS])
+
+
+_last: list[tuple[ReportSnapshot, pd.DataFrame]] = []  # the latest snapshot's table
+
+
+def trials_frame(snapshot: ReportSnapshot) -> pd.DataFrame:
+    """One row per trial of every study of ``snapshot`` (``trials.csv``). Built once per
+    snapshot (every section and figure asks for it); each caller gets its own copy."""
+    if not _last or _last[0][0] is not snapshot:
+        _last[:] = [(snapshot, _frame(snapshot))]
+    return _last[0][1].copy()
