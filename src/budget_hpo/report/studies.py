@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import asdict, fields
 from typing import Any
 
 import optuna
@@ -99,11 +98,11 @@ def trials_frame(studies: Sequence[optuna.Study]) -> pd.DataFrame:
                 "parent": parent_of(study),
                 "number": trial.number, "state": trial.state.name, "value": trial.value,
                 **{f"params_{k}": v for k, v in trial.params.items()},
-                **asdict(TrialRecord.from_attrs(trial.user_attrs)),
+                **TrialRecord.from_attrs(trial.user_attrs).to_row(),
                 "datetime_start": trial.datetime_start, "duration_s": duration,
             })
     columns = ["study", "dataset", "phase", "parent", "number", "state", "value",
-               *(f.name for f in fields(TrialRecord))]
+               *TrialRecord.columns()]
     frame = pd.DataFrame(rows)
     return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])
 
