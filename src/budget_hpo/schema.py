@@ -148,6 +148,7 @@ class ObjectiveConfig:
     direction: str = MISSING
     threshold: float = MISSING
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    baseline_cache: str | None = MISSING  # the baselines' scores folder; None: in memory only
 
 
 @dataclass

@@ -160,7 +160,8 @@ def hand_built() -> ReportSnapshot:
         return TrialSnapshot(
             number=number, state="COMPLETE", value=value,
             params={"budget": budget, "style": style}, distributions={},
-            record=TrialRecord(val_auc=value, naive_val_auc=0.5, linear_val_auc=0.6, **record),
+            record=TrialRecord(val_auc=value, **record,
+                              baselines={"naive_val_auc": 0.5, "linear_val_auc": 0.6}),
             datetime_start=start, datetime_complete=start + timedelta(seconds=30))
 
     rerun = [TrialSnapshot(number=i, state="COMPLETE", value=v, params={"budget": "2M"},

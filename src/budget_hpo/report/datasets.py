@@ -2,7 +2,7 @@
 
 Per dataset: the winning budget × style (by replicate mean where the study has seed replicates,
 else by the best value: the ranking phase 2 uses), its validation and test AUC with their 95%
-intervals, and its gaps to the linear and naive baselines with their verdicts. Then whether the
+intervals, and its gaps to every registered baseline with their verdicts. Then whether the
 winners agree across datasets, and ``datasets.png``: per dataset, the best objective of each
 budget against exact parameters, one line per dataset, its linear baseline dotted.
 """
@@ -19,6 +19,7 @@ from budget_hpo.natural_sort import natural_key
 from budget_hpo.report.cells import num, ranked_value, with_ci
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
+from budget_hpo.trial.baselines import baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
 __all__ = ["dataset_winners", "datasets_plot", "datasets_section"]
@@ -42,8 +43,9 @@ def dataset_winners(snapshot: ReportSnapshot) -> pd.DataFrame:
 
 
 def _gap(row: Any, name: str) -> str:
-    low, high = num(row.get(f"val_minus_{name}_low")), num(row.get(f"val_minus_{name}_high"))
-    text = with_ci(row, f"val_minus_{name}", "+")
+    keys = metric_keys(name, "val")
+    low, high = num(row.get(keys.gap_low)), num(row.get(keys.gap_high))
+    text = with_ci(row, keys.gap, "+")
     return text if np.isnan(low) else f"{text}: {verdict(low, high)}"
 
 
@@ -63,20 +65,23 @@ def datasets_section(snapshot: ReportSnapshot) -> list[str]:
     winners = dataset_winners(snapshot)
     if len(winners) < 2:
         return []
+    names = tuple(reversed(baseline_names()))  # the most demanding first, as in the verdicts
     lines = ["## Across datasets", "",
              "| dataset | study | winner (budget × style) | ranked by | val AUC [95% CI] | "
-             "test AUC [95% CI] | val − linear | val − naive |", "|---" * 8 + "|"]
+             "test AUC [95% CI] | " + " | ".join(f"val − {n}" for n in names) + " |",
+             "|---" * (6 + len(names)) + "|"]
     for _, r in winners.iterrows():
         if pd.isna(r.get("params_budget")):
-            lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | – "
-                         "| – |")
+            lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | "
+                         + " | ".join("–" for _ in names) + " |")
             continue
         seeds = num(r.get("seed_n"))
         ranked = (f"mean {r['ranked_value']:.4f} ± {num(r.get('seed_sd')):.4f} over "
                   f"{int(seeds)} seeds" if seeds >= 2 else f"one seed, trial {int(r['number'])}")
         lines.append(f"| {r['dataset']} | {r['study']} | {r['params_budget']} × "
                      f"{r['params_style']} | {ranked} | {with_ci(r, 'val_auc')} | "
-                     f"{with_ci(r, 'test_auc')} | {_gap(r, 'linear')} | {_gap(r, 'naive')} |")
+                     f"{with_ci(r, 'test_auc')} | "
+                     + " | ".join(_gap(r, n) for n in names) + " |")
     has = winners["params_budget"].notna()
     winners["config"] = (winners["params_budget"].astype(str) + " × "
                          + winners["params_style"].astype(str)).where(has)
@@ -118,7 +123,7 @@ def datasets_plot(snapshot: ReportSnapshot, path: Path) -> None:
         for _, row in best.iterrows():
             ax.annotate(str(row["params_budget"]), (row["params_exact"], row["rank"]),
                         textcoords="offset points", xytext=(4, 4), fontsize=7, color=color)
-        linear = pd.to_numeric(done.get("linear_val_auc")).median()
+        linear = pd.to_numeric(done.get(metric_keys("linear", "val").auc)).median()
         if maximize and not pd.isna(linear):
             ax.axhline(linear, color=color, ls=":", lw=1,
                        label=f"{study.dataset_name}: linear baseline {linear:.3f}")

@@ -16,23 +16,24 @@ import pandas as pd
 from budget_hpo.report.cells import col, num, ranked_value
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
+from budget_hpo.trial.baselines import baselines, metric_keys
 
 __all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
 
-BASELINE_COLORS = {"linear": "tab:green", "naive": "tab:gray"}
-
-
 def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
-    """The naive and linear baselines' AUC as horizontal bands (their 95% intervals) and lines.
-    Every trial of a study scores them on the same origins, so the median is their value."""
-    for name, color in BASELINE_COLORS.items():
-        value, low, high = (pd.to_numeric(col(frame, f"{name}_{split}_auc{end}")).median()
-                            for end in ("", "_low", "_high"))
+    """Every registered baseline's AUC as a horizontal band (its 95% interval) and line, in its
+    registered colour. Every trial of a study scores them on the same origins, so the median is
+    their value."""
+    for baseline in baselines():
+        keys = metric_keys(baseline.name, split)
+        value, low, high = (pd.to_numeric(col(frame, key)).median()
+                            for key in (keys.auc, keys.auc_low, keys.auc_high))
         if pd.isna(value):
             continue
-        ax.axhline(value, color=color, lw=1.2, ls=":", label=f"{name} baseline {value:.3f}")
+        ax.axhline(value, color=baseline.color, lw=1.2, ls=":",
+                   label=f"{baseline.name} baseline {value:.3f}")
         if not (pd.isna(low) or pd.isna(high)):
-            ax.axhspan(low, high, color=color, alpha=0.12, lw=0)
+            ax.axhspan(low, high, color=baseline.color, alpha=0.12, lw=0)
 
 
 def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]:

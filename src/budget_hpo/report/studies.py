@@ -12,7 +12,6 @@ its name.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 import pandas as pd
@@ -23,7 +22,6 @@ from budget_hpo.report.snapshot import ReportSnapshot
 __all__ = ["trials_frame"]
 
 SEED_COLUMNS = ("seed_mean", "seed_sd", "seed_n")
-RECORD_COLUMNS = tuple(f.name for f in fields(TrialRecord))
 
 
 def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
@@ -37,7 +35,7 @@ def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
                 "parent": study.parent,
                 "number": trial.number, "state": trial.state, "value": trial.value,
                 **{f"params_{k}": v for k, v in trial.params.items()},
-                **{k: getattr(trial.record, k) for k in RECORD_COLUMNS},  # flat: no asdict
+                **trial.record.to_row(),
                 "datetime_start": trial.datetime_start, "duration_s": trial.duration_s,
                 **({} if stats is None else
                    {"seed_mean": stats.mean, "seed_sd": stats.sd, "seed_n": len(stats.values)}),
@@ -46,7 +44,8 @@ def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
 
 
 def _frame(snapshot: ReportSnapshot) -> pd.DataFrame:
-    columns = ["study", "dataset", "phase", "parent", "number", "state", "value", *RECORD_COLUMNS]
+    columns = ["study", "dataset", "phase", "parent", "number", "state", "value",
+               *TrialRecord.columns()]
     frame = pd.DataFrame(_rows(snapshot))
     rest = [c for c in frame.columns if c not in columns and c not in SEED_COLUMNS]
     return frame.reindex(columns=[*columns, *rest, *SEED_COLUMNS])

@@ -17,11 +17,11 @@ from budget_hpo.report.datasets import datasets_section
 from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot
 from budget_hpo.report.studies import trials_frame
 from budget_hpo.search.replicates import pooled_sd
+from budget_hpo.trial.baselines import SPLITS, baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
 __all__ = ["best_per_group", "summary_markdown"]
 
-BASELINES = ("naive_val_auc", "linear_val_auc", "naive_test_auc", "linear_test_auc")
 ARCH = ("params_exact", "d_model", "n_layers", "n_heads", "val_auc", "test_auc", "val_auc_low",
         "val_auc_high", "test_auc_low", "test_auc_high")
 
@@ -74,10 +74,12 @@ def _importances(study: StudySnapshot) -> list[tuple[str, float]] | str:
 
 
 def _baselines(frame: pd.DataFrame) -> list[str]:
-    values = [col(frame, c).median() for c in BASELINES]
+    """Every registered baseline's median AUC on each split (validation first)."""
+    cells = [(f"{name} {split} AUC", col(frame, metric_keys(name, split).auc).median())
+             for split in SPLITS for name in baseline_names()]
     return ["## Baselines (same data, same origins)", "",
-            "| naive val AUC | linear val AUC | naive test AUC | linear test AUC |",
-            "|---|---|---|---|", "| " + " | ".join(_fmt(v) for v in values) + " |", ""]
+            "| " + " | ".join(head for head, _ in cells) + " |", "|---" * len(cells) + "|",
+            "| " + " | ".join(_fmt(v) for _, v in cells) + " |", ""]
 
 
 def _phase1_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
@@ -115,7 +117,8 @@ def _phase1_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
 
 
 def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
-    """Whether the best trial beats the naive and linear baselines, on its paired intervals."""
+    """Whether the best trial beats each baseline, on its paired intervals (the last
+    registered, the most demanding, first)."""
     done = sub[sub["state"] == "COMPLETE"]
     if done.empty:
         return []
@@ -123,9 +126,9 @@ def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
     lines = []
     for split, label in (("val", "validation"), ("test", "test")):
         parts = []
-        for name in ("linear", "naive"):
-            key = f"{split}_minus_{name}"
-            low, high = best.get(f"{key}_low"), best.get(f"{key}_high")
+        for name in reversed(baseline_names()):
+            keys = metric_keys(name, split)
+            key, low, high = keys.gap, best.get(keys.gap_low), best.get(keys.gap_high)
             if low is None or high is None or pd.isna(low) or pd.isna(high):
                 continue
             parts.append(f"{verdict(low, high)} the {name} baseline (AUC gap "
