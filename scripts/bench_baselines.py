@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--hit-repeats", type=int, default=20, help="cache reads timed")
     args = parser.parse_args()
 
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.baseline_bench import baseline_cost
 

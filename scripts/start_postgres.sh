@@ -2,7 +2,7 @@
 # Install (Debian's package) and start a local PostgreSQL server with a budget_hpo role and a
 # budget_hpo_test database, for the multi-worker tests and for trying a PostgreSQL storage:
 #   bash scripts/start_postgres.sh
-#   budget-hpo -m search=phase1 hydra.sweeper.storage=postgresql+psycopg2://budget_hpo:budget_hpo@127.0.0.1:5432/budget_hpo_test
+#   PGPASSWORD=budget_hpo budget-hpo -m search=phase1 hydra.sweeper.storage=postgresql+psycopg2://budget_hpo@127.0.0.1:5432/budget_hpo_test
 set -euo pipefail
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   apt-get update -qq

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 from budget_hpo.compose import compose_config
 from budget_hpo.schema import Config, typed_config
 
@@ -50,3 +52,32 @@ def run_cli(
     return subprocess.run(
         [*argv, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
     )
+
+
+POSTGRES = os.environ.get("BUDGET_HPO_TEST_POSTGRES")  # a server to test against, if any
+
+
+def postgres_unreachable() -> str | None:
+    """Why no PostgreSQL server can be tested against here, or None when one can."""
+    if not POSTGRES:
+        return "BUDGET_HPO_TEST_POSTGRES is not set (no PostgreSQL server to test against)"
+    try:
+        import sqlalchemy
+
+        with sqlalchemy.create_engine(POSTGRES).connect() as conn:
+            conn.execute(sqlalchemy.text("SELECT 1"))
+    except Exception as err:  # not reachable here
+        return f"PostgreSQL at {POSTGRES} is not reachable: {str(err).splitlines()[0]}"
+    return None
+
+
+def require_postgres() -> str:
+    """The test server's URL; without one the test skips, saying why, or fails where
+    BUDGET_HPO_REQUIRE_POSTGRES=1 (CI: these tests must run)."""
+    reason = postgres_unreachable()
+    if reason:
+        if os.environ.get("BUDGET_HPO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here but {reason}")
+        pytest.skip(reason)
+    assert POSTGRES is not None
+    return POSTGRES

@@ -194,11 +194,15 @@ SWEEP_ROWS: list[tuple[str, list[str], str]] = [
     ("pruner", ["search.pruner=asha"], "search.pruner=asha"),
     ("prune_every zero", ["search.pruner=median", "search.prune_every=0"], "search.prune_every=0"),
     ("negative retries", ["search.max_retries=-1"], "search.max_retries=-1"),
-    ("malformed storage URL", ["hydra.sweeper.storage=postgresql://u:p@h:notaport/db"],
-     "hydra.sweeper.storage="),
+    ("malformed storage URL", ["hydra.sweeper.storage=postgresql://u@h:notaport/db"],
+     "hydra.sweeper.storage=postgresql://u@h:notaport/db"),
     ("mysql storage", ["hydra.sweeper.storage=mysql://u@h/db"], "hydra.sweeper.storage="),
+    ("postgresql without a database", ["hydra.sweeper.storage=postgresql://u@h"],
+     "hydra.sweeper.storage=postgresql://u@h"),
     ("journal without a file", ["hydra.sweeper.storage=journal:///"],
      "hydra.sweeper.storage=journal:///"),
+    ("password in the storage URL", ["hydra.sweeper.storage=postgresql://u:secret@h/db"],
+     "hydra.sweeper.storage=postgresql://u:***@h/db"),
     ("auto threshold without forced configs", ["search.early_stop.threshold=auto"],
      "search.early_stop.threshold=auto"),
     ("auto threshold from one seed", ["search.forced=true", "search.early_stop.threshold=auto",
@@ -245,6 +249,7 @@ def test_report_of_an_unknown_study_is_named(tmp_path, monkeypatch, capsys):
     (["--rescore", "objective.lr=3"], "--rescore=objective.lr=3"),
     (["--rescore", "objective.threshold=high"], "objective.threshold=high"),
     (["--rescore", "objective.bootstrap.block=2.5"], "objective.bootstrap.block=2.5"),
+    (["--storage", "postgresql://u:secret@h/db"], "--storage=postgresql://u:***@h/db"),
 ])
 def test_bad_report_arguments_are_named(tmp_path, monkeypatch, capsys, args, key):
     storage = existing_study(tmp_path)

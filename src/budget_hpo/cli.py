@@ -4,7 +4,9 @@
 The Hydra task function only calls :func:`budget_hpo.trial.run.run_trial` and returns the
 objective. Before Hydra starts, group options named on the command line are checked against every
 config directory (the package's, the user's and ``--config-dir``), so that a typo such as
-``budget=3M`` is one line naming the key, the value and the allowed options.
+``budget=3M`` is one line naming the key, the value and the allowed options; and a URL with a
+literal password is refused (:mod:`budget_hpo.passwords`: Hydra would write it into every job's
+``.hydra/`` files; a password in a config file is refused by the same module's Hydra callback).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from omegaconf import DictConfig
 
 from budget_hpo.config_dirs import CONFIG_NAME, CONFIG_PATH, GROUPS, group_options, search_dirs
 from budget_hpo.errors import ConfigError, TrialFailed
+from budget_hpo.passwords import check_args
 from budget_hpo.resolvers import register_resolvers
 from budget_hpo.schema import register_configs
 
@@ -98,6 +101,7 @@ def main() -> None:
         "ignore", message=r"(?s)hydra\.utils\.instantiate\(\) resolved _target_='budget_hpo\."
     )
     try:
+        check_args(sys.argv[1:])
         check_group_overrides(sys.argv[1:])
     except ConfigError as err:
         _fail(str(err))
@@ -110,6 +114,7 @@ def plan_main() -> None:
 
     args = sys.argv[1:]
     try:
+        check_args(args)
         check_group_overrides(args)
         table = run_plan(args)
     except ConfigError as err:
@@ -127,6 +132,7 @@ def phase2_main() -> None:
     if not any(a.startswith("search=") for a in args):
         args = ["search=phase1", *args]
     try:
+        check_args(args)
         check_group_overrides(args)
         from budget_hpo.phase2.writer import regenerate
 

@@ -21,25 +21,10 @@ from optuna.trial import TrialState
 
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import SMALL
+from tests.helpers import SMALL, require_postgres
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-POSTGRES = os.environ.get("BUDGET_HPO_TEST_POSTGRES")
-
-
-def _postgres_reachable() -> str | None:
-    if not POSTGRES:
-        return "BUDGET_HPO_TEST_POSTGRES is not set (no PostgreSQL server to test against)"
-    try:
-        import sqlalchemy
-
-        with sqlalchemy.create_engine(POSTGRES).connect() as conn:
-            conn.execute(sqlalchemy.text("SELECT 1"))
-    except Exception as err:  # not reachable here
-        return f"PostgreSQL at {POSTGRES} is not reachable: {str(err).splitlines()[0]}"
-    return None
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "journal"])
@@ -48,23 +33,19 @@ def storage(request, tmp_path):
         return f"sqlite:///{tmp_path}/study.db"
     if request.param == "journal":  # a journal file, as on a shared filesystem
         return f"journal:///{tmp_path}/shared/study.journal"
-    reason = _postgres_reachable()
-    if reason:
-        if os.environ.get("BUDGET_HPO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here but {reason}")
-        pytest.skip(reason)
-    return POSTGRES
+    return require_postgres()
 
 
 def worker(tmp: Path, storage: str, study: str, index: int, *extra: str) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("budget-hpo")
-    args = ["-m", "search=phase1", f"hydra.sweeper.storage={storage}",
+    args = ["-m", "search=phase1",  # the storage comes from $BUDGET_HPO_STORAGE (env below)
             f"hydra.sweeper.study_name={study}", f"hydra.sweep.dir={tmp}/worker{index}",
             f"search.phase2.config_dir={tmp}/generated", "search.heartbeat_interval=1",
             "search.grace_period=3", "trainer.num_threads=1", *SMALL, *extra]
     log = open(tmp / f"worker{index}.log", "w")
+    env = {**os.environ, "BUDGET_HPO_STORAGE": storage}  # a URL's password stays out of files
     return subprocess.Popen([str(exe), *args], cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
 
 
 def job_numbers(tmp: Path, index: int) -> set[int]:

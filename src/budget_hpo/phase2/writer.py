@@ -109,10 +109,12 @@ def phase2_folder(settings: Phase2Config) -> Path:
 def regenerate(args: Sequence[str]) -> list[WriteOutcome]:
     """Compose ``args`` like a phase-1 sweep would and write its phase-2 files."""
     from budget_hpo.compose import compose_config
+    from budget_hpo.passwords import check_config
     from budget_hpo.schema import typed_config
     from budget_hpo.search.storage import open_study
 
     raw = compose_config(args, return_hydra_config=True)
+    check_config(raw)  # a literal password in a config file: refused, never copied into a file
     storage, name = str(raw.hydra.sweeper.storage), str(raw.hydra.sweeper.study_name)
     study = open_study(storage, name)
     return write_phase2_files(study, storage, typed_config(raw).search.phase2,

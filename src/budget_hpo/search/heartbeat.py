@@ -2,8 +2,10 @@
 
 Optuna's heartbeats cover ``Study.optimize``; the phase sweeper runs trials by ask and tell, so it
 records heartbeats itself (:class:`Heartbeat`), fails stale trials itself and enqueues their
-retries itself (:func:`fail_stale`). Each step is idempotent and runs under the study lock, so a
-worker killed between any two of them leaves a state the next pass completes:
+retries itself (:func:`fail_stale`); where the beats are kept is the storage kind's business, and
+both take its :class:`~budget_hpo.search.storage_kinds.Liveness`. Each step is idempotent and runs
+under the study lock, so a worker killed between any two of them leaves a state the next pass
+completes:
 
 1. a RUNNING trial with no heartbeat at all (its worker died between ``ask`` and the first beat)
    is given one now, so it goes stale after ``grace_period`` like any other;
@@ -26,52 +28,34 @@ from optuna.trial import FrozenTrial, TrialState
 
 from budget_hpo.records import TrialRecord
 from budget_hpo.search.faults import kill_point
+from budget_hpo.search.storage_kinds import Liveness
 
 __all__ = ["Heartbeat", "config_of", "enqueue_retries", "fail_stale", "retry_depth"]
 
 log = logging.getLogger(__name__)
 
 
-def _heartbeat_storage(study: optuna.Study) -> Any | None:
-    storage: Any = study._storage  # an RDB storage has the heartbeat API; others have none
-    interval = getattr(storage, "get_heartbeat_interval", lambda: None)()
-    return storage if interval else None
-
-
-def _without_heartbeat(storage: Any, trial_ids: Sequence[int]) -> list[int]:
-    """The trials among ``trial_ids`` that have no heartbeat row (Optuna skips those forever)."""
-    if not trial_ids:
-        return []
-    if hasattr(storage, "trials_without_heartbeat"):  # the journal file's own heartbeats
-        return list(storage.trials_without_heartbeat(trial_ids))
-    from optuna.storages._rdb import models  # no public API lists trials without a heartbeat
-
-    rdb = getattr(storage, "_backend", storage)  # Optuna wraps an RDBStorage in a cache
-    session = rdb.scoped_session()
-    try:
-        rows = session.query(models.TrialHeartbeatModel.trial_id).filter(
-            models.TrialHeartbeatModel.trial_id.in_(list(trial_ids))).all()
-    finally:
-        rdb.scoped_session.remove()
-    have = {trial_id for (trial_id,) in rows}
-    return [t for t in trial_ids if t not in have]
-
-
-def fail_stale(study: optuna.Study, max_retries: int) -> list[int]:
+def fail_stale(study: optuna.Study, liveness: Liveness | None, max_retries: int) -> list[int]:
     """Fail the trials of dead workers and enqueue their retries (call under the study lock).
+
+    Args:
+        study: the study.
+        liveness: its trials' heartbeats, as its storage kind keeps them
+            (:meth:`~budget_hpo.search.storage_kinds.StorageKind.liveness`); None: no heartbeats.
+        max_retries: how many times one config is retried after its worker died.
 
     Returns:
         The numbers of the trials failed by this call.
     """
-    storage = _heartbeat_storage(study)
-    if storage is None:
+    if liveness is None:
         return []
+    storage: Any = study._storage
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-    for trial_id in _without_heartbeat(storage, [t._trial_id for t in running]):
-        storage.record_heartbeat(trial_id)  # an orphan of a kill right after ask: adopt it
+    for trial_id in liveness.unbeaten([t._trial_id for t in running]):
+        liveness.record(trial_id)  # an orphan of a kill right after ask: adopt it
     by_id = {t._trial_id: t for t in running}
     failed = []
-    for trial_id in storage._get_stale_trial_ids(study._study_id):
+    for trial_id in liveness.stale(study._study_id):
         try:
             for key, value in TrialRecord(stale=True).to_attrs().items():
                 storage.set_trial_user_attr(trial_id, key, value)
@@ -130,20 +114,20 @@ def enqueue_retries(study: optuna.Study, max_retries: int) -> list[int]:
 class Heartbeat:
     """Record heartbeats for the trials this worker runs, from a background thread."""
 
-    def __init__(self, study: optuna.Study, trial_ids: Sequence[int]) -> None:
-        self._storage = _heartbeat_storage(study)
-        self._interval = float(self._storage.get_heartbeat_interval()) if self._storage else 1.0
+    def __init__(self, liveness: Liveness | None, trial_ids: Sequence[int]) -> None:
+        self._liveness = liveness
+        self._interval = liveness.interval if liveness is not None else 1.0
         self._ids = list(trial_ids)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
 
     def beat(self) -> None:
-        if self._storage is None:
+        if self._liveness is None:
             return
         for trial_id in self._ids:
             try:
-                self._storage.record_heartbeat(trial_id)
+                self._liveness.record(trial_id)
                 self._failing = False
             except Exception as err:  # a storage hiccup: say so once, and try again
                 if not self._failing:
@@ -159,7 +143,7 @@ class Heartbeat:
 
     def __enter__(self) -> Heartbeat:
         self.beat()
-        if self._storage is not None:
+        if self._liveness is not None:
             self._thread = threading.Thread(target=self._run, name="budget-hpo-heartbeat",
                                             daemon=True)
             self._thread.start()

@@ -9,10 +9,11 @@ trial's worker writes the time (``time.time()``) into the trial's system attribu
 :data:`HEARTBEAT_KEY` every ``search.heartbeat_interval`` seconds, and a RUNNING trial whose last
 beat is older than ``search.grace_period`` is stale. It implements Optuna's heartbeat interface,
 so :mod:`budget_hpo.search.heartbeat` fails and retries a dead worker's trial exactly as on an
-RDB storage. Staleness compares clocks of different machines: keep them in sync (NTP) and the
-grace period well above their skew.
+RDB storage (through the journal kind's liveness, :mod:`.storage_kinds`). Staleness compares
+clocks of different machines: keep them in sync (NTP) and the grace period well above their skew.
 
-URLs: ``journal:///multirun/budget_hpo.journal`` (a relative path, as with ``sqlite:///``) or
+URLs (read by :class:`budget_hpo.search.storage_kinds.Journal`):
+``journal:///multirun/budget_hpo.journal`` (a relative path, as with ``sqlite:///``) or
 ``journal:////shared/project/budget_hpo.journal`` (absolute).
 """
 
@@ -30,20 +31,9 @@ from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from optuna.trial import FrozenTrial, TrialState
 
-__all__ = [
-    "HEARTBEAT_KEY", "PREFIX", "BeatingJournalStorage", "journal_lock", "journal_path",
-    "open_journal",
-]
+__all__ = ["HEARTBEAT_KEY", "BeatingJournalStorage", "journal_lock", "open_journal"]
 
-PREFIX = "journal:///"
 HEARTBEAT_KEY = "budget_hpo:heartbeat"  # a trial's last beat (seconds since the epoch)
-
-
-def journal_path(url: str) -> Path | None:
-    """The journal file of a ``journal:///`` URL, resolved; None for other URLs."""
-    if not str(url).startswith(PREFIX):
-        return None
-    return Path(str(url)[len(PREFIX):]).expanduser().resolve()
 
 
 class BeatingJournalStorage(JournalStorage, BaseHeartbeat):
@@ -86,6 +76,7 @@ class BeatingJournalStorage(JournalStorage, BaseHeartbeat):
 
 def open_journal(path: Path, heartbeat_interval: int | None = None,
                  grace_period: int | None = None) -> Any:
+    """The journal storage in ``path`` (created with its folder if missing)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return BeatingJournalStorage(path, heartbeat_interval, grace_period)
 

@@ -7,14 +7,37 @@ through :func:`budget_hpo.search.storage.open_study` and reports its validation 
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Config
-from budget_hpo.trial.pruning import Reporter
 from budget_hpo.trial.validation import PRUNERS, check_pruning
 
-__all__ = ["make_pruner", "open_reporter"]
+__all__ = ["TrialReporter", "make_pruner", "open_reporter"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrialReporter:
+    """Reports intermediate values of one running trial and asks its pruner
+    (a :class:`budget_hpo.trial.pruning.Reporter`)."""
+
+    trial: Any  # optuna.Trial
+    every: int
+
+    def __call__(self, step: int, value: float) -> None:
+        import optuna
+
+        self.trial.report(value, step)
+        for key, attr in TrialRecord(steps_done=step).to_attrs().items():
+            self.trial.set_user_attr(key, attr)
+        if self.trial.should_prune():
+            log.info("trial %d pruned at step %d (objective %.4f)", self.trial.number, step, value)
+            raise optuna.TrialPruned(f"pruned at step {step} (objective {value:.4f})")
 
 
 def make_pruner(
@@ -44,7 +67,7 @@ def make_pruner(
     return optuna.pruners.NopPruner()
 
 
-def open_reporter(cfg: Config, storage: str | None, study_name: str | None) -> Reporter | None:
+def open_reporter(cfg: Config, storage: str | None, study_name: str | None) -> TrialReporter | None:
     """The reporter for this job's trial, or None outside a pruned sweep."""
     search = cfg.search
     if search.trial is None or search.pruner == "none" or not storage or not study_name:
@@ -58,4 +81,4 @@ def open_reporter(cfg: Config, storage: str | None, study_name: str | None) -> R
                          search.prune_threshold, cfg.objective.direction)
     study = open_study(storage, study_name, pruner=pruner)
     frozen = study.get_trials(deepcopy=False)[search.trial]
-    return Reporter(optuna.Trial(study, frozen._trial_id), search.prune_every)
+    return TrialReporter(optuna.Trial(study, frozen._trial_id), search.prune_every)

@@ -54,7 +54,7 @@ from budget_hpo.search.replicates import (
 )
 from budget_hpo.search.results import RESULTS_FILE, write_results
 from budget_hpo.search.space import check_space, search_params
-from budget_hpo.search.storage import display_url, open_study, parse_url, study_lock
+from budget_hpo.search.storage import display_url, open_study, storage_kind, study_lock
 from budget_hpo.search.study import (
     check_failure_share,
     claim_phase_end,
@@ -108,7 +108,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         budgets = sorted(hydra_context.config_loader.get_group_options("budget"), key=natural_key)
         check_search(self.settings, n_trials=self.n_trials, n_jobs=self.n_jobs,
                      direction=self.direction, budgets=budgets)
-        parse_url(str(self.storage))  # a malformed or lock-less storage: refused before use
+        self.kind = storage_kind(str(self.storage))  # a malformed or lock-less one: refused
         search = self.settings.search
         self.forced = forced_trials(self.settings.forced, search.budgets) if search.forced else []
         sampler = OmegaConf.to_container(self.sampler_config, resolve=True)
@@ -208,7 +208,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             check_space(study, space)
             record_once(study, DatasetRecord(self.dataset),
                         *([LineageRecord(search.parent)] if search.parent else []))
-            fail_stale(study, search.max_retries)
+            fail_stale(study, self.kind.liveness(study), search.max_retries)
             added = enqueue_forced(study, self.forced, params)
         log.info(
             "study %s in %s: %d of n_trials=%d done, %d running elsewhere; %d forced configs "
@@ -224,7 +224,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         """Under the lock: the next trials to run; [] to wait for others; None when done."""
         search = self.settings.search
         with study_lock(str(self.storage), study.study_name):
-            fail_stale(study, search.max_retries)
+            fail_stale(study, self.kind.liveness(study), search.max_retries)
             verdict = update_early_stop(study, search.early_stop, self.direction)
             if early_stop and search.early_stop.enabled and verdict.converged:
                 log.info("study has converged (top %d within %.4f after %d complete trials): "
@@ -233,7 +233,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             running = len(running_trials(study))
             free = n_total - len(counted_trials(study)) - running
             trials = [study.ask() for _ in range(min(self.n_jobs, max(free, 0)))]
-            Heartbeat(study, [t._trial_id for t in trials]).beat()
+            Heartbeat(self.kind.liveness(study), [t._trial_id for t in trials]).beat()
         if trials:
             kill_point("after_ask")
         if not trials and running == 0:
@@ -246,7 +246,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
                      for o, t in zip(self._configure_trials(trials, *self.space), trials,
                                      strict=True)]
         numbers = [t.number for t in trials]
-        with Heartbeat(study, [t._trial_id for t in trials]):
+        with Heartbeat(self.kind.liveness(study), [t._trial_id for t in trials]):
             try:
                 outcomes = [from_return(r) for r in self._launch(overrides, numbers)]
             except Exception as err:  # the launcher itself failed: keep what the jobs wrote

@@ -13,37 +13,25 @@ test), without stopping training.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from budget_hpo.records import TrialRecord
 from budget_hpo.trial.models import model_batch
 
 __all__ = ["Reporter", "pruning_callback", "validation_forecast"]
 
-log = logging.getLogger(__name__)
 
 
-@dataclass
-class Reporter:
-    """Reports intermediate values of one running trial and asks its pruner."""
+class Reporter(Protocol):
+    """Reports a running trial's intermediate objective to its pruner, every ``every`` steps,
+    and raises :class:`optuna.TrialPruned` when the pruner says so
+    (:class:`budget_hpo.search.pruners.TrialReporter`)."""
 
-    trial: Any  # optuna.Trial
     every: int
 
-    def __call__(self, step: int, value: float) -> None:
-        import optuna
-
-        self.trial.report(value, step)
-        for key, attr in TrialRecord(steps_done=step).to_attrs().items():
-            self.trial.set_user_attr(key, attr)
-        if self.trial.should_prune():
-            log.info("trial %d pruned at step %d (objective %.4f)", self.trial.number, step, value)
-            raise optuna.TrialPruned(f"pruned at step {step} (objective {value:.4f})")
+    def __call__(self, step: int, value: float) -> None: ...
 
 
 def validation_forecast(
