@@ -23,7 +23,6 @@ from budget_hpo.trial.models import model_batch
 __all__ = ["Reporter", "pruning_callback", "validation_forecast"]
 
 
-
 class Reporter(Protocol):
     """Reports a running trial's intermediate objective to its pruner, every ``every`` steps,
     and raises :class:`optuna.TrialPruned` when the pruner says so
