@@ -22,7 +22,7 @@ from budget_hpo.records import PhaseEndRecord, TrialRecord
 from budget_hpo.search.heartbeat import config_of
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import TINY, wait_for
+from tests.helpers import TINY, compose, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -60,7 +60,9 @@ def study(tmp: Path, kind: str = "sqlite") -> optuna.Study:
 def wait_until_stale(tmp: Path, kind: str = "sqlite", study_name: str | None = None) -> None:
     """Wait until every RUNNING trial of the study (a dead run's) has a heartbeat older than
     GRACE, so that the next run fails it as stale."""
-    s = open_study(storage_of(tmp, kind), study_name or "budget-hpo-phase1-synthetic")
+    search = compose(["search.heartbeat_interval=1", f"search.grace_period={GRACE}"]).search
+    s = open_study(storage_of(tmp, kind), study_name or "budget-hpo-phase1-synthetic",
+                   search=search)  # with the run's heartbeat settings: staleness is defined
     storage = s._storage
     running = [t._trial_id for t in s.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
     assert running, "the dead run left no RUNNING trial"
