@@ -1,12 +1,18 @@
-"""Helpers shared by the tests: compose the real config; run the real console scripts."""
+"""Helpers shared by the tests: compose the real config; run the app in this process or the real
+console scripts as subprocesses; wait on an event with a deadline."""
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -24,6 +30,9 @@ SMALL = [
     "data.test_size=60",
     "trainer.eval_step=6",
 ]
+# The search machinery's tests: SMALL with the tiny fixture model (budget_hpo.trial.tiny), whose
+# trials train in milliseconds and import neither torch nor neuralforecast.
+TINY = [*SMALL, "model=tiny"]
 
 
 def compose(overrides: Sequence[str] = ()) -> Config:
@@ -81,3 +90,73 @@ def require_postgres() -> str:
         pytest.skip(reason)
     assert POSTGRES is not None
     return POSTGRES
+
+
+def run_app(
+    args: Sequence[str], cwd: Path, env: dict | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``budget-hpo ARGS`` run in this process, through the same ``main`` as the console script
+    (as Hydra's own plugin tests run sweeps): the real Hydra app, sweeper, launcher, search path
+    and callbacks, without a cold interpreter. Returns what :func:`run_cli` returns; Hydra's
+    global state is cleared by Hydra itself when the run ends."""
+    from budget_hpo.cli import main
+
+    assert not any(k.startswith("BUDGET_HPO_KILL") for k in {**os.environ, **(env or {})}), (
+        "a fault would kill the test process: use run_cli")
+    out, err = io.StringIO(), io.StringIO()
+    saved = (sys.argv, os.getcwd(), dict(os.environ), _torch_threads())
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    code: int = 0
+    try:
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        sys.argv = ["budget-hpo", *args]
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    finally:
+        sys.argv, cwd_before, env_before, threads = saved
+        os.chdir(cwd_before)
+        os.environ.clear()
+        os.environ.update(env_before)
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+        for handler in root.handlers:  # Hydra's job logging: files and the captured streams
+            if handler not in handlers:
+                handler.close()
+        root.handlers[:], root.level = handlers, level
+    return subprocess.CompletedProcess(["budget-hpo", *args], code, out.getvalue(),
+                                       err.getvalue())
+
+
+def _torch_threads() -> int | None:
+    """This process's torch threads, when torch is loaded (a trial may set them)."""
+    torch = sys.modules.get("torch")
+    return None if torch is None else int(torch.get_num_threads())
+
+
+T = TypeVar("T")
+
+
+def wait_for(event: Callable[[], T], what: str, timeout: float = 120, every: float = 0.1) -> T:
+    """Poll ``event()`` until it returns something true (an exception counts as not yet: a
+    database may be busy or not created yet) and return it; fail naming ``what`` after
+    ``timeout`` seconds."""
+    import pytest
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = event()
+        except Exception:
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)

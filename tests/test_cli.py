@@ -1,4 +1,8 @@
-"""The console scripts as a user runs them: one trial, and bad input rejected in one line."""
+"""The app as a user runs it: one trial, and bad input rejected in one line.
+
+The console script runs as a real subprocess where the entry point itself is under test; the
+other cases run the same ``main`` in this process (:func:`tests.helpers.run_app`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 import pytest
 import yaml
 
-from tests.helpers import SMALL, run_cli
+from tests.helpers import SMALL, run_app, run_cli
 
 
 def test_budget_hpo_runs_a_trial_and_writes_result_json(tmp_path):
@@ -27,8 +31,7 @@ def test_budget_hpo_runs_a_trial_and_writes_result_json(tmp_path):
 
 def test_task_returns_the_objective_to_a_sweeper(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run_cli(
-        "budget-hpo",
+    proc = run_app(
         ["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=1", "hydra.sweeper.direction=maximize",
          f"hydra.sweep.dir={sweep}", *SMALL],
         cwd=tmp_path,
@@ -55,14 +58,26 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("args", "key", "value", "allowed"), BAD, ids=[" ".join(b[0]) for b in BAD])
-def test_bad_input_is_one_line_and_nothing_trains(tmp_path, args, key, value, allowed):
-    proc = run_cli("budget-hpo", [*args, f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path, timeout=60)
-    assert proc.returncode == 2
+def assert_one_line_refusal(proc, key: str, value: str, allowed: str) -> None:
+    assert proc.returncode == 2, proc.stderr[-2000:]
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
     assert re.search(rf"\b{re.escape(key)}={re.escape(value)}\b", lines[0]), lines[0]
     assert allowed in lines[0]
+
+
+@pytest.mark.parametrize(("args", "key", "value", "allowed"), BAD, ids=[" ".join(b[0]) for b in BAD])
+def test_bad_input_is_one_line_and_nothing_trains(tmp_path, args, key, value, allowed):
+    proc = run_app([*args, f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
+    assert_one_line_refusal(proc, key, value, allowed)
+    assert not list(tmp_path.rglob("result.json"))
+
+
+@pytest.mark.parametrize("index", [0, 5], ids=["before Hydra", "in the app"])
+def test_the_console_script_refuses_bad_input_in_one_line(tmp_path, index):
+    args, key, value, allowed = BAD[index]
+    proc = run_cli("budget-hpo", [*args, f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path, timeout=60)
+    assert_one_line_refusal(proc, key, value, allowed)
     assert not list(tmp_path.rglob("result.json"))
 
 
@@ -72,7 +87,7 @@ def test_largest_budget_composes_and_trains_at_smoke_scale(tmp_path):
             "trainer.max_steps=1", "data.generator.n_series=8", "data.generator.length=500",
             "data.val_size=40", "data.test_size=40", "trainer.eval_step=8",
             f"hydra.run.dir={tmp_path}/run"]
-    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    proc = run_app(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads((tmp_path / "run" / "result.json").read_text())
     assert (result["d_model"], result["n_layers"], result["n_heads"]) == (768, 28, 16)
@@ -92,9 +107,8 @@ BAD_SWEEP = [
                          ids=[" ".join(b[0]) for b in BAD_SWEEP])
 def test_bad_sweep_settings_are_one_line_before_any_storage(tmp_path, args, key, value, allowed):
     storage = tmp_path / "study.db"
-    proc = run_cli("budget-hpo", ["-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{storage}",
-                                  f"hydra.sweep.dir={tmp_path}/sweep", *args], cwd=tmp_path,
-                   timeout=120)
+    proc = run_app(["-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{storage}",
+                    f"hydra.sweep.dir={tmp_path}/sweep", *args], cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr

@@ -1,4 +1,8 @@
-"""The whole flow as subprocesses: phase 1 -> phase-2 files and report -> phase 2 -> report."""
+"""The whole flow: phase 1 -> phase-2 files and report -> phase 2 -> report.
+
+The sweeps run in this process through the app's own ``main`` (:func:`tests.helpers.run_app`);
+``budget-hpo-phase2`` and ``budget-hpo-report`` run as the console scripts a user types.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import pytest
 import yaml
 
 from budget_hpo.trial.synthetic import synthetic_panel
-from tests.helpers import compose, run_cli
+from tests.helpers import compose, run_app, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +34,7 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
               f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/p1",
               f"search.phase2.config_dir={conf}", "search.forced=false",
               "search.replicates.seeds=0", *experiment]
-    proc = run_cli("budget-hpo", phase1, cwd=tmp_path, timeout=600)
+    proc = run_app(phase1, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(p.name for p in (conf / "search" / "budget-hpo-phase1-prices").iterdir())
     assert len(files) == 2 and all(f.startswith("phase2_") and f.endswith(".yaml") for f in files)
@@ -57,7 +61,7 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     budget = files[0].removeprefix("phase2_").removesuffix(".yaml")
     phase2 = ["-m", "--config-dir", str(conf), f"search=budget-hpo-phase1-prices/phase2_{budget}",
               "hydra.sweeper.n_trials=3", f"hydra.sweep.dir={tmp_path}/p2"]  # nothing else
-    proc = run_cli("budget-hpo", phase2, cwd=tmp_path, timeout=600)
+    proc = run_app(phase2, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     study = optuna.load_study(study_name=f"budget-hpo-phase1-prices-phase2_{budget}", storage=storage)
     assert len(study.trials) == 3 and study.user_attrs["parent_study"] == "budget-hpo-phase1-prices"
@@ -99,9 +103,13 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert row.split("|")[2].strip() != "–"  # linked to its phase 1 through the recorded parent
 
 
-def test_readme_main_job_runs_the_whole_flow_at_demo_scale(tmp_path):
-    proc = run_cli("budget-hpo", ["-m", "search=demo", f"hydra.sweep.dir={tmp_path}/demo"],
-                   cwd=tmp_path, timeout=900)
+def test_readme_main_job_runs_the_whole_flow_with_the_tiny_model(tmp_path):
+    """The README's ``budget-hpo -m search=demo`` as composed (two trials at a time under joblib,
+    its own storage and phase-2 folder, its early stop), with the tiny fixture model: the flow
+    with the real iTransformer is the phase-1 -> phase-2 test above; the demo's own figures
+    come from scripts/bench_demo.py."""
+    proc = run_app(["-m", "search=demo", "model=tiny", f"hydra.sweep.dir={tmp_path}/demo"],
+                   cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     study = optuna.load_study(study_name="budget-hpo-demo-synthetic",
                               storage=f"sqlite:///{tmp_path}/multirun/demo.db")
@@ -127,7 +135,7 @@ def test_two_datasets_then_the_cross_dataset_report(tmp_path):
                 "search.budgets=[750k]", "hydra.sweeper.n_trials=2", "search.replicates.seeds=0",
                 f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/{name}",
                 f"search.phase2.config_dir={tmp_path}/generated"]
-        proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+        proc = run_app(args, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr[-3000:]
     names = sorted(p.name for p in (tmp_path / "generated" / "search").iterdir())
     assert names == ["budget-hpo-phase1-binance", "budget-hpo-phase1-kraken"]  # namespaced

@@ -1,7 +1,9 @@
 """The configs ship with the package, and a user's own config directory adds options to them.
 
 The wheel test builds the wheel, installs it (not editable) into a fresh virtualenv that reuses
-the installed dependencies, and runs the console scripts from an unrelated working directory.
+the dependencies of the environment running the tests (a ``.pth`` file names that environment's
+site-packages, whether it is a virtualenv or the system interpreter; the checkout's own editable
+install is not among them), and runs the console scripts from an unrelated working directory.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +83,18 @@ def test_config_dir_named_on_the_command_line(tmp_path):
         check_group_overrides(["--config-dir", str(conf), "budget=60M"])
 
 
+def reuse_dependencies(python: Path) -> None:
+    """Make the virtualenv of ``python`` see this environment's installed packages, after its
+    own: ``--system-site-packages`` would show the base interpreter's instead, which inside a
+    virtualenv lacks them. Plain directories in a ``.pth`` file: their own ``.pth`` files (an
+    editable install of the checkout) are not run."""
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True).stdout.strip()
+    outer = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(purelib) / "outer_environment.pth").write_text("".join(f"{p}\n" for p in outer))
+
+
 @pytest.mark.slow
 def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
     source = tmp_path / "source"  # a copy: building in place would leave build/ in the checkout
@@ -90,8 +105,9 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
                     "-q", "-w", str(wheels), str(source)], check=True, capture_output=True)
     (wheel,) = wheels.glob("budget_hpo-*.whl")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    reuse_dependencies(python)
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
                    check=True, capture_output=True)
     work = tmp_path / "work"  # unrelated to the checkout

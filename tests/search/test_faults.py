@@ -1,6 +1,8 @@
 """Crash safety: a real sweep SIGKILLed at each named point of its loop, then the same command
 rerun. The study must end complete: no trial lost, none duplicated, none RUNNING forever, the
-forced configs exactly once, a dead worker's config retried.
+forced configs exactly once, a dead worker's config retried. Trials use the tiny fixture model;
+the rerun starts as soon as the dead run's trial has gone stale (its heartbeat older than the
+grace period), which the test waits for on the study itself.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from budget_hpo.records import TrialRecord
+from budget_hpo.records import PhaseEndRecord, TrialRecord
 from budget_hpo.search.heartbeat import config_of
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import SMALL
+from tests.helpers import TINY, compose, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -44,7 +46,7 @@ def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
             f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated",
             "search.budgets=[750k]", f"hydra.sweeper.n_trials={N_TRIALS}",
             "search.early_stop.enabled=false", "search.heartbeat_interval=1",
-            f"search.grace_period={GRACE}", *SMALL, *extra]
+            f"search.grace_period={GRACE}", *TINY, *extra]
     with open(tmp / "log.txt", "a") as log:
         proc = subprocess.run([str(exe), *args], cwd=tmp, env=env, stdout=log,
                               stderr=subprocess.STDOUT, timeout=timeout)
@@ -53,6 +55,20 @@ def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
 
 def study(tmp: Path, kind: str = "sqlite") -> optuna.Study:
     return open_study(storage_of(tmp, kind), "budget-hpo-phase1-synthetic")
+
+
+def wait_until_stale(tmp: Path, kind: str = "sqlite", study_name: str | None = None) -> None:
+    """Wait until every RUNNING trial of the study (a dead run's, if it left one) has a
+    heartbeat older than GRACE, so that the next run fails it as stale."""
+    search = compose(["search.heartbeat_interval=1", f"search.grace_period={GRACE}"]).search
+    s = open_study(storage_of(tmp, kind), study_name or "budget-hpo-phase1-synthetic",
+                   search=search)  # with the run's heartbeat settings: staleness is defined
+    storage = s._storage
+    running = [t._trial_id for t in s.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
+    if not running:  # killed after a tell: nothing was left running
+        return
+    wait_for(lambda: set(running) <= set(storage._get_stale_trial_ids(s._study_id)),
+             "the dead run's trials to go stale", timeout=60, every=0.25)
 
 
 def assert_complete(tmp: Path, kind: str = "sqlite") -> None:
@@ -74,7 +90,7 @@ def assert_complete(tmp: Path, kind: str = "sqlite") -> None:
 @pytest.mark.parametrize("point", ["after_ask", "after_launch", "after_tell"])
 def test_killed_in_the_loop_then_rerun_completes_the_study(tmp_path, point):
     assert run(tmp_path, kill_at=point) == -signal.SIGKILL
-    time.sleep(GRACE + 1)  # the dead run's trial goes stale
+    wait_until_stale(tmp_path)  # the dead run's trial goes stale
     assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
     assert_complete(tmp_path)
     assert (tmp_path / "sweep" / "report" / "summary.md").is_file()
@@ -84,14 +100,14 @@ def test_killed_in_the_loop_then_rerun_completes_the_study(tmp_path, point):
 def test_a_journal_study_killed_in_the_loop_completes_on_a_rerun(tmp_path, point):
     """The journal file: liveness is the project's own heartbeat, kept in the trials."""
     assert run(tmp_path, kill_at=point, kind="journal") == -signal.SIGKILL
-    time.sleep(GRACE + 1)
+    wait_until_stale(tmp_path, kind="journal")
     assert run(tmp_path, kind="journal") == 0, (tmp_path / "log.txt").read_text()[-3000:]
     assert_complete(tmp_path, kind="journal")
 
 
 def test_killed_between_failing_a_stale_trial_and_enqueueing_its_retry(tmp_path):
     assert run(tmp_path, kill_at="after_ask") == -signal.SIGKILL  # leaves trial 0 RUNNING
-    time.sleep(GRACE + 1)
+    wait_until_stale(tmp_path)
     assert run(tmp_path, kill_at="after_fail_stale") == -signal.SIGKILL
     s = study(tmp_path)
     assert stale_numbers(s) == {0}
@@ -104,7 +120,10 @@ def test_killed_mid_phase2_write_then_rerun_writes_the_files_and_report(tmp_path
     assert run(tmp_path, kill_at="mid_phase2_write") == -signal.SIGKILL
     assert list((tmp_path / "generated" / "search").rglob("phase2_*.yaml"))
     assert not (tmp_path / "sweep" / "report" / "summary.md").exists()
-    time.sleep(GRACE + 1)  # the dead writer's claim expires
+    claim = PhaseEndRecord.from_study_attrs(study(tmp_path).user_attrs)
+    assert claim is not None and not claim.done
+    wait_for(lambda: time.time() - claim.claimed_at > GRACE, "the dead writer's claim to expire",
+             timeout=60, every=0.25)
     assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
     assert_complete(tmp_path)
     assert (tmp_path / "sweep" / "report" / "summary.md").is_file()

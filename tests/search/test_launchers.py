@@ -1,4 +1,5 @@
-"""Launcher presets: the SLURM preset composes and generates its sbatch script (no cluster here)."""
+"""Launcher presets: what the SLURM preset submits, read from the sbatch script it generates (no
+cluster here). Two trials at a time under joblib: tests/search/test_sweep.py."""
 
 from __future__ import annotations
 
@@ -14,23 +15,15 @@ def launcher_cfg(*overrides: str):
                           return_hydra_config=True)
 
 
-def test_slurm_preset_composes_with_its_keys():
-    cfg = launcher_cfg("hydra.launcher.partition=gpu", "hydra.launcher.mem_gb=64")
-    launcher = cfg.hydra.launcher
-    assert launcher._target_.endswith("SlurmLauncher")
-    assert (launcher.partition, launcher.gpus_per_node, launcher.mem_gb, launcher.timeout_min) == (
-        "gpu", 1, 64, 240)
-
-
-def test_slurm_preset_generates_the_submission_script(tmp_path, monkeypatch):
+def submission_script(tmp_path, monkeypatch, *overrides: str) -> str:
+    """The sbatch script the SLURM preset submits for one job (``sbatch`` never runs)."""
     submitit = pytest.importorskip("submitit")
     from hydra.types import HydraContext
     from hydra_plugins.hydra_submitit_launcher.submitit_launcher import SlurmLauncher
     from omegaconf import OmegaConf
 
-    cfg = launcher_cfg("hydra.launcher.partition=gpu", "hydra.launcher.timeout_min=90",
-                       "hydra.launcher.mem_gb=48", "hydra.launcher.gpus_per_node=2",
-                       f"hydra.sweep.dir={tmp_path}/sweep")
+    cfg = launcher_cfg(*overrides, f"hydra.sweep.dir={tmp_path}/sweep")
+    assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
     params = OmegaConf.to_container(cfg.hydra.launcher, resolve=True)
     params.pop("_target_")
     scripts: list[str] = []
@@ -51,6 +44,21 @@ def test_slurm_preset_generates_the_submission_script(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="captured"):
         launcher.launch([["budget=750k"]], initial_job_idx=0)
     (script,) = scripts
+    return script
+
+
+def test_slurm_preset_submits_one_gpu_for_four_hours_by_default(tmp_path, monkeypatch):
+    script = submission_script(tmp_path, monkeypatch, "hydra.launcher.partition=gpu",
+                               "hydra.launcher.mem_gb=64")
+    for line in ("#SBATCH --partition=gpu", "#SBATCH --gpus-per-node=1", "#SBATCH --mem=64GB",
+                 "#SBATCH --time=240"):
+        assert line in script, line
+
+
+def test_slurm_preset_generates_the_submission_script(tmp_path, monkeypatch):
+    script = submission_script(tmp_path, monkeypatch, "hydra.launcher.partition=gpu",
+                               "hydra.launcher.timeout_min=90", "hydra.launcher.mem_gb=48",
+                               "hydra.launcher.gpus_per_node=2")
     for line in ("#SBATCH --partition=gpu", "#SBATCH --time=90", "#SBATCH --mem=48GB",
                  "#SBATCH --gpus-per-node=2", "#SBATCH --cpus-per-task=8"):
         assert line in script, line

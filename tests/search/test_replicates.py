@@ -1,11 +1,11 @@
 """Seed replicates: the best configs rerun with further seeds when a phase ends, in their own
-study: once, resumable after a kill, and outside n_trials, the early stop and TPE's history."""
+study: once, resumable after a kill, and outside n_trials, the early stop and TPE's history
+(sweeps of the tiny fixture model, as in test_faults)."""
 
 from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import optuna
@@ -14,8 +14,8 @@ from optuna.trial import TrialState
 
 from budget_hpo.records import NoiseRecord, TrialRecord
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.search.test_faults import GRACE
 from tests.search.test_faults import run as run_sweep
+from tests.search.test_faults import wait_until_stale
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -31,7 +31,7 @@ def test_replicates_run_once_survive_a_kill_and_stay_out_of_the_phase(tmp_path):
     replicates = ["search.replicates.seeds=1", "search.replicates.top_k=2"]
     assert run_sweep(tmp_path, extra=["search.replicates.seeds=0"]) == 0  # the phase alone
     assert run_sweep(tmp_path, kill_at="after_ask", extra=replicates) == -signal.SIGKILL
-    time.sleep(GRACE + 1)  # the killed replicate goes stale
+    wait_until_stale(tmp_path, study_name="budget-hpo-phase1-synthetic-replicates")
     assert run_sweep(tmp_path, extra=replicates) == 0, (tmp_path / "log.txt").read_text()[-3000:]
     phase, reps = studies(tmp_path)
     assert len(counted_trials(phase)) == 3 and len(phase.trials) == 3  # n_trials untouched

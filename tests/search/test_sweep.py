@@ -1,4 +1,10 @@
-"""Phase 1 as a user runs it: whole Hydra multiruns as subprocesses on a real SQLite study."""
+"""Phase 1 as a user runs it: whole Hydra multiruns on a real SQLite study.
+
+The sweeps run in this process through the app's own ``main`` (:func:`tests.helpers.run_app`),
+except where a process must die (SIGKILL) or a launcher's worker is killed: those are real
+subprocesses. The machinery's tests use the tiny fixture model; the forced configs and TPE, and
+two trials at a time under joblib, train the real iTransformer.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import optuna
@@ -14,17 +19,18 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
+from budget_hpo.search.faults import HOLD_TRIAL_ENV, KILL_TRIAL_ENV
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import SMALL, run_cli
+from tests.helpers import SMALL, TINY, run_app, run_cli, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def sweep_args(tmp: Path, *extra: str) -> list[str]:
+def sweep_args(tmp: Path, *extra: str, small: list[str] = TINY) -> list[str]:
     return [
         "-m", "search=phase1", f"hydra.sweeper.storage=sqlite:///{tmp}/study.db",
-        f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated", *SMALL,
+        f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated", *small,
         *extra,
     ]
 
@@ -34,8 +40,8 @@ def load(tmp: Path) -> optuna.Study:
 
 
 def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
-    proc = run_cli("budget-hpo", sweep_args(tmp_path, "search.budgets=[2M]", "hydra.sweeper.n_trials=11"),
-                   cwd=tmp_path, timeout=600)
+    proc = run_app(sweep_args(tmp_path, "search.budgets=[2M]", "hydra.sweeper.n_trials=11",
+                              small=SMALL), cwd=tmp_path)  # the real iTransformer
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
     assert len(trials) == 11 and all(t.state == TrialState.COMPLETE for t in trials)
@@ -75,7 +81,7 @@ def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=12",
                       "search.early_stop.patience=3", "search.early_stop.top_k=2",
                       "search.early_stop.threshold=1.0")
-    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    proc = run_app(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     study = load(tmp_path)
     assert len(study.trials) == 3
@@ -85,43 +91,33 @@ def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):
     results = yaml.safe_load((tmp_path / "sweep" / "optimization_results.yaml").read_text())
     assert results["early_stop"]["n_complete"] == 3
     # rerunning a converged study launches nothing more
-    again = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    again = run_app(args, cwd=tmp_path)
     assert again.returncode == 0 and len(load(tmp_path).trials) == 3
     # the verdict follows the rule in force: a higher patience continues the study
-    more = run_cli("budget-hpo", [*args, "search.early_stop.patience=5"], cwd=tmp_path, timeout=600)
+    more = run_app([*args, "search.early_stop.patience=5"], cwd=tmp_path)
     assert more.returncode == 0, more.stderr[-3000:]
     assert len(load(tmp_path).trials) == 5
 
 
 def test_sigkill_mid_sweep_then_rerun_resumes_without_loss_or_duplicates(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=5",
-                      "trainer.max_steps=150", "search.early_stop.patience=100",
-                      "search.heartbeat_interval=1", "search.grace_period=3")
+                      "search.early_stop.patience=100", "search.heartbeat_interval=1",
+                      "search.grace_period=3")
     exe = Path(sys.executable).with_name("budget-hpo")
+    env = {**os.environ, HOLD_TRIAL_ENV: f"2@{tmp_path}/never"}  # trial 2 runs until killed
     proc = subprocess.Popen([str(exe), *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 300
+                            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
     try:
-        while time.time() < deadline:
-            time.sleep(0.5)
-            if not (tmp_path / "study.db").exists():
-                continue
-            try:
-                trials = load(tmp_path).trials
-            except Exception:
-                continue
-            if len(trials) >= 3 and trials[2].state == TrialState.RUNNING:
-                time.sleep(1.0)
-                break
-        else:
-            pytest.fail("the sweep never reached trial 2")
+        wait_for(lambda: (tmp_path / "sweep" / "2").is_dir()
+                 and load(tmp_path).trials[2].state == TrialState.RUNNING,
+                 "the sweep to reach trial 2", timeout=300)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     first_job = (tmp_path / "sweep" / "0" / "result.json").read_text()
     assert load(tmp_path).trials[2].state == TrialState.RUNNING  # left behind by the kill
 
-    rerun = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    rerun = run_app(args, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     study = load(tmp_path)
     trials = study.trials
@@ -159,7 +155,7 @@ def test_a_failing_trial_is_recorded_with_its_reason_and_the_sweep_goes_on(tmp_p
     args = ["--config-dir", str(conf),
             *sweep_args(tmp_path, "forced=with_failure", "search.budgets=[750k]",
                         "hydra.sweeper.n_trials=4", "trainer.max_steps=5")]
-    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    proc = run_app(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
     assert [t.user_attrs.get("forced_id") for t in trials[:3]] == [
@@ -174,7 +170,7 @@ def test_sweep_aborts_when_the_failure_share_passes_the_limit(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=6",
                       "model.n_heads=5", "search.min_trials_before_abort=2",
                       "search.max_failure_share=0.5")
-    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+    proc = run_app(args, cwd=tmp_path)
     assert proc.returncode != 0
     assert "sweep aborted" in proc.stdout + proc.stderr
     trials = load(tmp_path).trials
@@ -182,23 +178,33 @@ def test_sweep_aborts_when_the_failure_share_passes_the_limit(tmp_path):
     assert all("model.n_heads=5" in t.user_attrs["fail_reason"] for t in trials)
 
 
+def job_span(job: Path) -> tuple[float, float]:
+    """When a job started (Hydra writes its ``.hydra/config.yaml`` first) and ended (the trial
+    writes ``result.json`` last)."""
+    return (job / ".hydra" / "config.yaml").stat().st_mtime, (job / "result.json").stat().st_mtime
+
+
 def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
-                      "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2")
-    proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600)
+                      "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2", small=SMALL)
+    proc = run_app(args, cwd=tmp_path)  # the real iTransformer, in the launcher's processes
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
     assert len(trials) == 4 and all(t.state == TrialState.COMPLETE for t in trials)
     assert [t.user_attrs.get("forced_id") for t in trials[:2]] == ["G1-750k-shallow", "G1-750k-deep"]
     assert "Joblib" in proc.stdout + proc.stderr
+    for pair in ((0, 1), (2, 3)):  # each batch's two jobs ran at the same time: they overlap
+        (start_a, end_a), (start_b, end_b) = (job_span(tmp_path / "sweep" / str(n)) for n in pair)
+        assert start_a < end_b and start_b < end_a, pair
 
 
 def test_a_joblib_worker_killed_mid_batch_is_a_fail_trial_and_its_batch_mate_completes(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=3",
                       "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2",
                       "search.early_stop.enabled=false")
+    mate = tmp_path / "sweep" / "0" / "result.json"  # trial 1's worker dies once trial 0 is done
     proc = run_cli("budget-hpo", args, cwd=tmp_path, timeout=600,
-                   env={"BUDGET_HPO_KILL_TRIAL": "1:20"})  # trial 1's worker dies after 20 s
+                   env={KILL_TRIAL_ENV: f"1@{mate}"})
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
     assert trials[0].state == TrialState.COMPLETE and trials[0].value is not None

@@ -2,7 +2,9 @@
 
 Runs on SQLite and on a journal file always, and on PostgreSQL when a server is reachable:
 `.ci/run` starts one and sets BUDGET_HPO_TEST_POSTGRES (and BUDGET_HPO_REQUIRE_POSTGRES=1, so
-that in CI these cannot skip).
+that in CI these cannot skip). Trials use the tiny fixture model; a kill window is held open by
+``BUDGET_HPO_HOLD_TRIAL`` (:mod:`budget_hpo.search.faults`) until the test has seen what it waits
+for, instead of by a long training.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from budget_hpo.search.faults import HOLD_TRIAL_ENV
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import SMALL, require_postgres
+from tests.helpers import TINY, require_postgres, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -36,16 +39,30 @@ def storage(request, tmp_path):
     return require_postgres()
 
 
-def worker(tmp: Path, storage: str, study: str, index: int, *extra: str) -> subprocess.Popen:
+def worker(tmp: Path, storage: str, study: str, index: int, *extra: str,
+           hold: str | None = None) -> subprocess.Popen:
+    """Start a worker; ``hold="<trial>@<file>"``: that trial's job waits until the file exists."""
     exe = Path(sys.executable).with_name("budget-hpo")
     args = ["-m", "search=phase1",  # the storage comes from $BUDGET_HPO_STORAGE (env below)
             f"hydra.sweeper.study_name={study}", f"hydra.sweep.dir={tmp}/worker{index}",
             f"search.phase2.config_dir={tmp}/generated", "search.heartbeat_interval=1",
-            "search.grace_period=3", "trainer.num_threads=1", *SMALL, *extra]
+            "search.grace_period=3", "trainer.num_threads=1", *TINY, *extra]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore",
+           "BUDGET_HPO_STORAGE": storage,  # a URL's password stays out of files
+           **({HOLD_TRIAL_ENV: hold} if hold else {})}
     log = open(tmp / f"worker{index}.log", "w")
-    env = {**os.environ, "BUDGET_HPO_STORAGE": storage}  # a URL's password stays out of files
     return subprocess.Popen([str(exe), *args], cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, env=env)
+
+
+def running_trial(storage: str, study: str, tmp: Path, index: int) -> int | None:
+    """The number of a RUNNING trial whose job folder worker ``index`` has made (inside the job:
+    out of the study lock), else None."""
+    for trial in open_study(storage, study).trials:
+        job = tmp / f"worker{index}" / str(trial.number)
+        if trial.state == TrialState.RUNNING and job.is_dir():
+            return trial.number
+    return None
 
 
 def job_numbers(tmp: Path, index: int) -> set[int]:
@@ -62,7 +79,11 @@ def wait(procs, timeout=600):
 def test_two_workers_share_one_study_without_loss_or_duplicates(tmp_path, storage):
     name = f"workers-{uuid.uuid4().hex[:8]}"
     extra = ("search.budgets=[750k,2M]", "hydra.sweeper.n_trials=12", "trainer.max_steps=20")
-    procs = [worker(tmp_path, storage, name, i, *extra) for i in range(2)]
+    go = tmp_path / "go"  # trial 0 waits until both workers have run a job
+    procs = [worker(tmp_path, storage, name, i, *extra, hold=f"0@{go}") for i in range(2)]
+    wait_for(lambda: job_numbers(tmp_path, 0) and job_numbers(tmp_path, 1),
+             "both workers to start a job", timeout=300)
+    go.touch()
     wait(procs)
     logs = [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
     assert [p.returncode for p in procs] == [0, 0], logs
@@ -89,20 +110,12 @@ def test_an_early_stop_seen_by_one_worker_stops_them_all(tmp_path, storage):
 
 def test_a_worker_killed_mid_trial_is_failed_and_retried_by_the_other(tmp_path, storage):
     name = f"kill-{uuid.uuid4().hex[:8]}"
-    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=6", "trainer.max_steps=120",
-             "search.early_stop.patience=100")
-    victim = worker(tmp_path, storage, name, 0, *extra)
-    deadline = time.time() + 300
-    while time.time() < deadline:  # wait until the victim is inside a trial
-        time.sleep(0.5)
-        try:
-            study = open_study(storage, name)
-        except Exception:
-            continue
-        if any(t.state == TrialState.RUNNING for t in study.trials):
-            break
+    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=6", "search.early_stop.patience=100")
+    victim = worker(tmp_path, storage, name, 0, *extra, hold=f"0@{tmp_path}/never")
+    wait_for(lambda: running_trial(storage, name, tmp_path, 0) == 0,
+             "the victim to be inside trial 0", timeout=300)
     survivor = worker(tmp_path, storage, name, 1, *extra)
-    time.sleep(2)
+    wait_for(lambda: job_numbers(tmp_path, 1), "the survivor to start a job", timeout=300)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     wait([survivor])
@@ -125,38 +138,22 @@ def test_a_stalled_worker_survives_and_its_result_is_kept(tmp_path):
     retries it. When A resumes, its tell must not crash it, and its result is not lost."""
     storage = f"sqlite:///{tmp_path}/study.db"
     name = f"stall-{uuid.uuid4().hex[:8]}"
-    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=3", "trainer.max_steps=150",
-             "search.early_stop.enabled=false")
-    stalled = worker(tmp_path, storage, name, 0, *extra)
-    deadline = time.time() + 300
-    victim = None
-    while time.time() < deadline and victim is None:  # wait until A trains its first trial:
-        time.sleep(0.3)  # its job folder exists, so A has left the study lock (a worker stopped
-        try:  # inside the lock would stop the other one too)
-            running = [t for t in open_study(storage, name).trials
-                       if t.state == TrialState.RUNNING]
-        except Exception:
-            continue
-        if running and (tmp_path / "worker0" / str(running[0].number)).is_dir():
-            victim = running[0].number
-    assert victim is not None, "worker A never started a trial"
-    time.sleep(1.0)
+    extra = ("search.budgets=[750k]", "hydra.sweeper.n_trials=3", "search.early_stop.enabled=false")
+    go = tmp_path / "go"  # A's trial 0 trains only once the test lets it
+    stalled = worker(tmp_path, storage, name, 0, *extra, hold=f"0@{go}")
+    # A is inside trial 0's job, so it has left the study lock (a worker stopped inside the
+    # lock would stop the other one too)
+    victim = 0  # the first forced config
+    wait_for(lambda: running_trial(storage, name, tmp_path, 0) == victim,
+             "worker A to start trial 0", timeout=300)
     os.killpg(stalled.pid, signal.SIGSTOP)
     other = worker(tmp_path, storage, name, 1, *extra)
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline:  # B fails A's trial once grace_period (3 s) has passed
-            time.sleep(0.5)
-            try:
-                trial = open_study(storage, name).trials[victim]
-            except Exception:  # the database may be busy: look again
-                continue
-            if trial.state == TrialState.FAIL:
-                break
-        else:
-            pytest.fail("the stalled trial was never failed as stale")
+    try:  # B fails A's trial once grace_period (3 s) has passed
+        wait_for(lambda: open_study(storage, name).trials[victim].state == TrialState.FAIL,
+                 "the stalled trial to be failed as stale", timeout=120)
     finally:
         os.killpg(stalled.pid, signal.SIGCONT)
+        go.touch()
     wait([stalled, other])
     log_a = (tmp_path / "worker0.log").read_text()
     assert stalled.returncode == 0, log_a[-3000:]

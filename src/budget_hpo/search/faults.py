@@ -4,8 +4,10 @@
 reaches that point (nothing is flushed, nothing cleaned up: as a power cut or an OOM kill).
 Points: ``after_ask``, ``after_launch``, ``after_tell``, ``after_fail_stale`` and
 ``mid_phase2_write``. ``BUDGET_HPO_KILL_TRIAL=<n>[:<seconds>]`` kills the job process of trial
-``n`` after waiting that many seconds, before it trains: a launcher's worker dying under it.
-Unset, both do nothing.
+``n`` after waiting that many seconds, before it trains: a launcher's worker dying under it;
+``<n>@<file>`` kills it once ``file`` exists (a test creates it when its kill window opens).
+``BUDGET_HPO_HOLD_TRIAL=<n>@<file>`` makes trial ``n``'s job wait, alive and beating, until
+``file`` exists. Unset, all do nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
-__all__ = ["KILL_ENV", "KILL_TRIAL_ENV", "POINTS", "kill_job", "kill_point"]
+__all__ = ["HOLD_TRIAL_ENV", "KILL_ENV", "KILL_TRIAL_ENV", "POINTS", "kill_job", "kill_point"]
 
 KILL_ENV = "BUDGET_HPO_KILL_AT"
 KILL_TRIAL_ENV = "BUDGET_HPO_KILL_TRIAL"
+HOLD_TRIAL_ENV = "BUDGET_HPO_HOLD_TRIAL"
+WAIT_LIMIT_S = 600.0  # a file that never appears: go on (or die) after this long
 POINTS = ("after_ask", "after_launch", "after_tell", "after_fail_stale", "mid_phase2_write")
 
 
@@ -29,8 +34,25 @@ def kill_point(name: str) -> None:
 
 
 def kill_job(trial: int | None) -> None:
-    """SIGKILL this job's process if ``$BUDGET_HPO_KILL_TRIAL`` names its trial number."""
-    number, _, delay = os.environ.get(KILL_TRIAL_ENV, "").partition(":")
-    if trial is not None and number == str(trial):
-        time.sleep(float(delay or 0))
-        os.kill(os.getpid(), signal.SIGKILL)
+    """Hold this job while ``$BUDGET_HPO_HOLD_TRIAL`` names its trial number; SIGKILL its
+    process if ``$BUDGET_HPO_KILL_TRIAL`` does."""
+    if trial is None:
+        return
+    number, _, marker = os.environ.get(HOLD_TRIAL_ENV, "").partition("@")
+    if number == str(trial) and marker:
+        _wait_for(Path(marker))
+    spec = os.environ.get(KILL_TRIAL_ENV, "")
+    number, sep, when = spec.partition("@") if "@" in spec else spec.partition(":")
+    if number != str(trial):
+        return
+    if sep == "@":
+        _wait_for(Path(when))
+    else:
+        time.sleep(float(when or 0))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wait_for(path: Path) -> None:
+    deadline = time.monotonic() + WAIT_LIMIT_S
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -15,6 +15,7 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config, EarlyStopConfig
 from budget_hpo.trial.models import LOSSES, MODELS
 from budget_hpo.trial.sizing import Architecture, resolve_architecture
+from budget_hpo.trial.tiny import TINY
 from budget_hpo.trial.tracking import check_logger
 
 __all__ = [
@@ -62,8 +63,8 @@ def check_config(cfg: Config) -> Architecture:
 
     check_logger(cfg)
     model = cfg.model
-    if model.name not in MODELS:
-        raise ConfigError("model", model.name, " | ".join(MODELS))
+    if model.name not in (*MODELS, TINY):
+        raise ConfigError("model", model.name, " | ".join((*MODELS, TINY)))
     if model.loss not in LOSSES:
         raise ConfigError("model.loss", model.loss, " | ".join(LOSSES))
     at_least("model.batch_size", model.batch_size, 1)
