@@ -35,3 +35,20 @@ def test_trials_csv_has_a_column_for_every_baseline_metric_in_row_order():
     assert list(row) == columns and "baselines" not in columns
     assert {"naive_val_auc", "val_minus_gbt_high", "linear_test_auc_low"} <= set(columns)
     assert row["gbt_test_auc_high"] == 0.9 and row["val_minus_gbt"] is None
+
+
+def test_a_trials_result_json_lands_in_its_attributes_with_every_baseline(tmp_path):
+    import json
+
+    import optuna
+
+    from budget_hpo.search.study import record_result
+
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    (tmp_path / "result.json").write_text(json.dumps(
+        {"val_auc": 0.7, "naive_val_auc": 0.5, "val_minus_gbt_high": 0.1, "lr": 1e-3}))
+    record = record_result(trial, tmp_path)
+    attrs = study.trials[0].user_attrs
+    assert attrs["naive_val_auc"] == 0.5 and attrs["val_minus_gbt_high"] == 0.1
+    assert attrs["job_dir"] == str(tmp_path) and record.val_auc == attrs["val_auc"] == 0.7
