@@ -28,15 +28,15 @@ def main() -> None:
                          args.hit_repeats)
     steps, series = cost.shape
     print(f"panel {steps} steps x {series} series, {cost.origins} validation and test origins")
-    for name, seconds in cost.fresh_s.items():
-        print(f"  {name:<8} fitted afresh: {seconds:8.3f} s")
-    total = cost.fresh_total_s
-    print(f"before (every trial fits all): {total:8.3f} s per trial")
-    print(f"after, from memory:            {cost.memory_s:8.4f} s per trial "
-          f"({total / cost.memory_s:,.0f}x less)")
-    print(f"after, from the cache folder:  {cost.disk_s:8.4f} s per trial "
-          f"({total / cost.disk_s:,.0f}x less)")
-
+    print(f"{'seconds per trial':<34}{'wall':>10}{'CPU':>10}{'less (wall)':>13}{'less (CPU)':>12}")
+    for name, s in cost.fresh.items():
+        print(f"  {name + ' fitted afresh':<32}{s.wall:>10.3f}{s.cpu:>10.3f}")
+    before = cost.fresh_total
+    print(f"{'before: every trial fits all':<34}{before.wall:>10.3f}{before.cpu:>10.3f}")
+    for label, after in (("after: from memory", cost.memory),
+                         ("after: from the cache folder", cost.disk)):
+        print(f"{label:<34}{after.wall:>10.4f}{after.cpu:>10.4f}"
+              f"{before.wall / after.wall:>12,.0f}x{before.cpu / after.cpu:>11,.0f}x")
 
 if __name__ == "__main__":
     main()

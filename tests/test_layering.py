@@ -2,10 +2,8 @@
 
 Every import of every module is read from its source (``ast``), lazy imports inside functions
 included. The top-level modules are two floors: the foundations every stage may use (errors,
-schema, config directories, composing, resolvers, naming, sorting) and the top floor that
+schema, records, config directories, composing, resolvers, naming, sorting) and the top floor that
 conducts the stages (the console entry points and the phase end), which no stage may import.
-The study's records sit between trial/ and search/: they name the trial's registered baselines'
-metrics, and every stage from search/ up reads and writes them.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "budget_hpo"
 STAGES = ("trial", "search", "phase2", "report")  # each may import only those before it
 TOP_FLOOR = ("cli", "phase_end")  # above every stage
-ABOVE_TRIAL = ("records",)  # what a study holds: uses the trial's registries, serves the search
 BENCHMARK = ("budget_hpo.trial.throughput",)  # used by scripts/, never by the product
 
 
@@ -63,16 +60,13 @@ def graph() -> dict[str, set[str]]:
     return {name: imports_of(name, path, set(found)) for name, path in found.items()}
 
 
-def floor(name: str) -> float:
-    """0: the foundations; 1-4: the stages (1.5: the study's records, between trial and search);
-    5: the top floor."""
+def floor(name: str) -> int:
+    """0: the foundations; 1-4: the stages; 5: the top floor."""
     parts = name.split(".")
     if len(parts) == 1:  # budget_hpo/__init__.py
         return 0
     if parts[1] in STAGES:
         return 1 + STAGES.index(parts[1])
-    if parts[1] in ABOVE_TRIAL:
-        return 1.5
     return 1 + len(STAGES) if parts[1] in TOP_FLOOR else 0
 
 
@@ -115,7 +109,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_import_walk_sees_lazy_imports_and_every_stage():
     edges = graph()
-    assert {floor(name) for name in edges} == {0, 1, 1.5, 2, 3, 4, 5}
+    assert {floor(name) for name in edges} == {0, 1, 2, 3, 4, 5}
     # a function-level import counts
     assert "budget_hpo.trial.run" in edges["budget_hpo.cli"]  # imported inside main's task
 

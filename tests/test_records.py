@@ -15,10 +15,10 @@ def test_baseline_metrics_round_trip_under_their_stored_names():
     assert record.naive_val_auc == 0.5 and record.val_minus_linear_low == -0.02
     assert record.gbt_test_auc_high == 0.9 and record.val_auc == 0.7
     assert record.linear_test_auc is None  # registered, not recorded
-    assert record.to_attrs() == {k: v for k, v in STORED.items()
-                                 if k not in ("someone_elses", "arima_val_auc")}
+    assert record.arima_val_auc == 0.6  # a baseline registered elsewhere is kept, by its name
+    assert record.to_attrs() == {k: v for k, v in STORED.items() if k != "someone_elses"}
     with pytest.raises(AttributeError):
-        _ = record.arima_val_auc  # not a registered baseline
+        _ = record.naive_val_acu  # not a metric's name
 
 
 def test_with_result_takes_the_measured_baselines_and_keeps_how_it_ran():
@@ -29,9 +29,25 @@ def test_with_result_takes_the_measured_baselines_and_keeps_how_it_ran():
     assert updated.naive_val_auc == 0.5 and updated.test_minus_gbt == 0.03
 
 
-def test_trials_csv_has_a_column_for_every_baseline_metric_in_row_order():
+def test_trials_csv_rows_hold_the_fixed_fields_then_every_recorded_baseline_metric():
     columns = TrialRecord.columns()
     row = TrialRecord.from_attrs(STORED).to_row()
-    assert list(row) == columns and "baselines" not in columns
-    assert {"naive_val_auc", "val_minus_gbt_high", "linear_test_auc_low"} <= set(columns)
-    assert row["gbt_test_auc_high"] == 0.9 and row["val_minus_gbt"] is None
+    assert list(row)[: len(columns)] == columns and "baselines" not in columns
+    assert row["gbt_test_auc_high"] == 0.9 and row["val_minus_linear_low"] == -0.02
+
+
+def test_a_trials_result_json_lands_in_its_attributes_with_every_baseline(tmp_path):
+    import json
+
+    import optuna
+
+    from budget_hpo.search.study import record_result
+
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    (tmp_path / "result.json").write_text(json.dumps(
+        {"val_auc": 0.7, "naive_val_auc": 0.5, "val_minus_gbt_high": 0.1, "lr": 1e-3}))
+    record = record_result(trial, tmp_path)
+    attrs = study.trials[0].user_attrs
+    assert attrs["naive_val_auc"] == 0.5 and attrs["val_minus_gbt_high"] == 0.1
+    assert attrs["job_dir"] == str(tmp_path) and record.val_auc == attrs["val_auc"] == 0.7

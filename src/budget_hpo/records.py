@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from budget_hpo.trial.baselines import MetricAttributes, metric_names
+from budget_hpo.baseline_fields import MetricAttributes, is_metric_name
 
 __all__ = [
     "DatasetRecord", "EarlyStopRecord", "LineageRecord", "NoiseRecord", "PhaseEndRecord",
@@ -70,14 +70,15 @@ class TrialRecord(MetricAttributes):
     baselines: dict[str, float] = field(default_factory=dict)  # every registered baseline's metric
 
     def to_row(self) -> dict[str, Any]:
-        """Every field flat, as a row of ``trials.csv`` (:meth:`columns`; None where unset)."""
+        """Every field flat, as a row of ``trials.csv``: :meth:`columns`, then the recorded
+        baseline metrics."""
         fixed = {k: v for k, v in asdict(self).items() if k != _BASELINES}
-        return {**fixed, **{k: self.baselines.get(k) for k in metric_names()}}
+        return {**fixed, **self.baselines}
 
     @classmethod
     def columns(cls) -> list[str]:
-        """The names of :meth:`to_row`: the fixed fields, then every baseline metric."""
-        return [*(f.name for f in fields(cls) if f.name != _BASELINES), *metric_names()]
+        """The fixed fields of :meth:`to_row` (the baseline metrics follow them)."""
+        return [f.name for f in fields(cls) if f.name != _BASELINES]
 
     def to_attrs(self) -> dict[str, Any]:
         """The user attributes to set; unset (None) fields are left out."""
@@ -104,8 +105,8 @@ _RUN_FIELDS = {
 
 
 def _baseline_metrics(attrs: Mapping[str, Any]) -> dict[str, float]:
-    """The registered baselines' metrics among ``attrs`` (flat names, None left out)."""
-    return {k: attrs[k] for k in metric_names() if attrs.get(k) is not None}
+    """The baseline metrics among ``attrs`` (flat names, None left out)."""
+    return {k: v for k, v in attrs.items() if is_metric_name(k) and v is not None}
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def panel(length=300, n_series=3, seed=0):
     return values, splits, np.concatenate([splits.val_origins, splits.test_origins])
 
 
-def test_the_key_changes_with_data_splits_horizon_origins_and_version(counting):
+def test_the_key_changes_with_data_splits_horizon_origins_version_and_code(counting):
     values, splits, origins = panel()
     key = cache_key(counting, values, splits, 1, origins)
     assert cache_key(counting, values.copy(), splits, 1, origins.copy()) == key
@@ -60,6 +60,7 @@ def test_the_key_changes_with_data_splits_horizon_origins_and_version(counting):
         cache_key(counting, values, splits, 1, origins[:-1]),
         cache_key(replace(counting, version=2), values, splits, 1, origins),
         cache_key(replace(counting, name="other"), values, splits, 1, origins),
+        cache_key(replace(counting, scores=naive_scores), values, splits, 1, origins),  # code
     ):
         assert different != key
 

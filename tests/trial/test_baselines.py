@@ -4,6 +4,7 @@ and file (no other change), and every baseline is fitted on the training split o
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 
 from budget_hpo.records import TrialRecord
 from budget_hpo.report.rescore import rescore_frame
+from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot, TrialSnapshot
 from budget_hpo.trial.baselines import (
     Baseline,
     baseline_names,
@@ -81,7 +83,7 @@ def test_a_name_is_registered_once_and_never_as_a_file_column():
 
 
 def test_a_registered_baseline_reaches_records_results_forecasts_and_rescore(flip, tmp_path):
-    assert set(FLIP) <= set(metric_names()) and set(FLIP) <= set(TrialRecord.columns())
+    assert set(FLIP) <= set(metric_names())
     scored, path = saved_forecasts(tmp_path)
     table = pd.read_parquet(path)
     assert list(table.columns)[4:] == ["forecast", "naive", "linear", "gbt", "flip"]
@@ -107,11 +109,12 @@ def test_a_registered_baseline_reaches_records_results_forecasts_and_rescore(fli
     record = TrialRecord(job_dir="j").with_result(result.to_dict())
     assert record.to_attrs()["val_minus_flip_low"] == direct.baselines["flip"].gap.low
     assert TrialRecord.from_attrs(record.to_attrs()) == record
-    assert TrialRecord(job_dir="j").to_row()["flip_test_auc"] is None  # a column, set or not
+    assert record.to_row()["flip_test_auc"] == test.baselines["flip"].auc  # a trials.csv cell
     # --rescore's table: the new baseline's columns beside the others
-    frame = pd.DataFrame([{"study": "s", "number": 0, "state": "COMPLETE", "seed": 0,
-                           "forecasts": str(path)}])
-    rescored = rescore_frame(frame, cfg.objective)
+    trial = TrialSnapshot(0, "COMPLETE", 0.5, {}, record=TrialRecord(seed=0, forecasts=str(path)))
+    snapshot = ReportSnapshot((StudySnapshot("s", "maximize", (trial,)),), "", "",
+                              datetime.now())
+    rescored = rescore_frame(snapshot, cfg.objective)
     assert set(FLIP) <= set(rescored.columns)
     assert rescored.loc[0, "flip_val_auc"] == again["val"].baselines["flip"].auc
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,31 +21,41 @@ from budget_hpo.schema import Config
 from budget_hpo.trial.baseline_cache import all_scores, clear_memory
 from budget_hpo.trial.baselines import baselines
 
-__all__ = ["BaselineCost", "baseline_cost"]
+__all__ = ["BaselineCost", "Seconds", "baseline_cost"]
+
+
+class Seconds(NamedTuple):
+    """Median seconds of a step: wall clock, and this process's CPU time (steadier on a shared
+    machine)."""
+
+    wall: float
+    cpu: float
 
 
 @dataclass(frozen=True)
 class BaselineCost:
-    """Seconds per trial for every registered baseline together (medians over repeats)."""
+    """Seconds per trial for the registered baselines (medians over repeats)."""
 
     shape: tuple[int, int]  # the panel's [steps, series]
     origins: int  # validation and test origins scored
-    fresh_s: dict[str, float]  # each baseline fitted and scored afresh
-    memory_s: float  # every baseline from this process's memory
-    disk_s: float  # every baseline from the cache folder (a fresh worker)
+    fresh: dict[str, Seconds]  # each baseline fitted and scored afresh
+    memory: Seconds  # every baseline from this process's memory
+    disk: Seconds  # every baseline from the cache folder (a fresh worker)
 
     @property
-    def fresh_total_s(self) -> float:
-        return sum(self.fresh_s.values())
+    def fresh_total(self) -> Seconds:
+        return Seconds(sum(s.wall for s in self.fresh.values()),
+                       sum(s.cpu for s in self.fresh.values()))
 
 
-def _median_time(run: Callable[[], object], repeats: int) -> float:
-    times = []
+def _median_time(run: Callable[[], object], repeats: int) -> Seconds:
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return Seconds(statistics.median(wall), statistics.median(cpu))
 
 
 def baseline_cost(cfg: Config, fresh_repeats: int = 1, hit_repeats: int = 20) -> BaselineCost:

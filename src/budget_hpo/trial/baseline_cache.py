@@ -1,7 +1,8 @@
 """Baseline scores computed once per dataset, splits and horizon, and reused by every trial.
 
 A baseline's scores depend only on what its function is given (the panel's values, the splits,
-the horizon and the origins) and on its code (its registered ``version``, scikit-learn's version).
+the horizon and the origins) and on its code: its registered ``version``, the source file that
+defines its function (any edit there invalidates its files) and scikit-learn's version.
 :func:`cache_key` hashes all of that. A trial looks the key up in this process's memory, then in
 the cache folder (``objective.baseline_cache``, shared by a cluster's workers), and computes the
 scores only when both miss; it then keeps them in both.
@@ -14,13 +15,17 @@ can be deleted at any time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import logging
 import os
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,13 +59,30 @@ def clear_memory() -> None:
     _MEMORY.clear()
 
 
+@functools.cache
+def _file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _code_of(function: Callable[..., Any]) -> str:
+    """The digest of the source file that defines ``function`` (its name where it has none)."""
+    try:
+        path = inspect.getsourcefile(function)
+    except TypeError:  # a builtin or a functools.partial
+        path = None
+    if path is None or not Path(path).is_file():
+        return getattr(function, "__qualname__", repr(function))
+    return _file_digest(path)
+
+
 def cache_key(baseline: Baseline, values: np.ndarray, splits: Splits, horizon: int,
               origins: np.ndarray) -> str:
     """The SHA-256 (hex) of everything ``baseline``'s scores depend on."""
     import sklearn
 
     digest = hashlib.sha256()
-    head = (f"{FORMAT}|{baseline.name}|{baseline.version}|{sklearn.__version__}|{horizon}|"
+    head = (f"{FORMAT}|{baseline.name}|{baseline.version}|{_code_of(baseline.scores)}|"
+            f"{sklearn.__version__}|{horizon}|"
             f"{splits.length}|{splits.train_end}|{splits.val_end}|{splits.step}|"
             f"{values.dtype.str}|{values.shape}")
     digest.update(head.encode())
