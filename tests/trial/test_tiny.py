@@ -51,7 +51,7 @@ def test_the_tiny_model_depends_on_seed_and_regularisation_and_can_diverge(compo
 
 
 def test_the_tiny_model_reports_to_a_pruner(compose_cfg):
-    from budget_hpo.trial.pruning import Reporter
+    from budget_hpo.search.pruners import TrialReporter
 
     reported: list[tuple[int, float]] = []
 
@@ -70,6 +70,6 @@ def test_the_tiny_model_reports_to_a_pruner(compose_cfg):
     import optuna
 
     with pytest.raises(optuna.TrialPruned):
-        run_trial(compose_cfg([*TINY, "trainer.max_steps=40"]), reporter=Reporter(Trial(), 10))
+        run_trial(compose_cfg([*TINY, "trainer.max_steps=40"]), reporter=TrialReporter(Trial(), 10))
     assert [step for step, _ in reported] == [10, 20]
     assert all(0.0 <= value <= 1.0 for _, value in reported)
