@@ -129,8 +129,8 @@ def test_the_product_imports_no_benchmark_helper():
 
 
 @pytest.mark.parametrize(("edges", "upward", "loops"), [
-    ({"budget_hpo.search.x": {"budget_hpo.report.y"}}, ["budget_hpo.search.x -> budget_hpo.report.y"],
-     []),
+    ({"budget_hpo.search.x": {"budget_hpo.report.y"}},
+     ["budget_hpo.search.x -> budget_hpo.report.y"], []),
     ({"budget_hpo.trial.a": {"budget_hpo.trial.b"}, "budget_hpo.trial.b": {"budget_hpo.trial.a"}},
      [], [["budget_hpo.trial.a", "budget_hpo.trial.b"]]),
     ({"budget_hpo.schema": {"budget_hpo.cli"}}, ["budget_hpo.schema -> budget_hpo.cli"], []),
