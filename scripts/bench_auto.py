@@ -25,7 +25,7 @@ TABLE = {("750k", "shallow"): (192, 2, 4), ("750k", "deep"): (128, 4, 4),
 
 
 def compose(overrides):
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
 
     return typed_config(compose_config(list(overrides)))

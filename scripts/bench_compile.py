@@ -23,11 +23,11 @@ def main() -> None:
 
     import torch
 
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import training_step
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     cfg = typed_config(compose_config(args.overrides))
     n_series, windows = 32, cfg.model.batch_size

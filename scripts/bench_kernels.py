@@ -2,7 +2,7 @@
 step's time goes, all measured in one run.
 
 * masks: ``rand_like`` (32 bits per element) against 8 and 16 bits per element from ``randint``
-  (Mersenne Twister) and :func:`budget_hpo.trial.kernels.keep_mask` (16 bits from SFC64, compared
+  (Mersenne Twister) and :func:`budget_hpo.trial.dropout.keep_mask` (16 bits from SFC64, compared
   straight into the float mask);
 * attention forward and backward at 32 windows x 4 heads x 32 series x 32 dims with dropout 0.5:
   neuralforecast's ``FullAttention`` (``scaled_dot_product_attention``, which leaves its fused
@@ -35,7 +35,7 @@ def per_call(fn: Callable[[], Any], n: int) -> float:
 
 
 def masks(torch: Any, p: float = 0.5) -> None:
-    from budget_hpo.trial.kernels import keep_mask
+    from budget_hpo.trial.dropout import keep_mask
 
     def bits(x: Any, per_word: int) -> Any:  # randint's Mersenne Twister, 64/per_word bits each
         words = torch.randint(-(2**63), 2**63 - 1, ((x.numel() + per_word - 1) // per_word,),
@@ -78,11 +78,11 @@ def attention(torch: Any) -> None:
 def steps(torch: Any, overrides: list[str]) -> None:
     from torch.profiler import profile
 
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import training_step
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     for fast in (False, True):
         cfg = typed_config(compose_config([*overrides, f"trainer.fast_kernels={fast}"]))
@@ -106,11 +106,11 @@ def ceiling(torch: Any, overrides: list[str], rounds: int = 8) -> None:
     same with dropout 0 and with d_model 16 (what does not grow with the width: attention over
     the series, norms, the optimiser, per-operator overhead), timed in interleaved rounds, each
     beside :func:`matmuls_alone`."""
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import matmul_rate, training_step, training_step_flops
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     style = typed_config(compose_config(overrides)).style.name
     variants = {"as configured": [], "dropout 0": ["regularization.dropout=0.0"],

@@ -49,7 +49,7 @@ def main() -> None:
     from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
     import budget_hpo.trial.run as run
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
 
     for cls in (CSVLogger, TensorBoardLogger):
         for method in ("log_metrics", "log_hyperparams", "save", "finalize"):

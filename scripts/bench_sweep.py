@@ -25,7 +25,7 @@ SMALL = ["data.generator.n_series=16", "data.generator.length=800", "data.val_si
 
 def direct(spec_path: str) -> None:
     """Second process: run each config through run_trial, print the summed trial wall time."""
-    from budget_hpo.configs import composer
+    from budget_hpo.compose import composer
     from budget_hpo.trial.run import run_trial
 
     spec = json.loads(Path(spec_path).read_text())

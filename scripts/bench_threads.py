@@ -76,11 +76,11 @@ def child(args: argparse.Namespace) -> None:
     """Time ``args.steps`` training steps here and print one JSON line."""
     import torch
 
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.throughput import training_step
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     if args.threads:
         torch.set_num_threads(args.threads)

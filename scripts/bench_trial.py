@@ -13,7 +13,7 @@ import argparse
 import subprocess
 import time
 
-from budget_hpo.configs import compose_config
+from budget_hpo.compose import compose_config
 from budget_hpo.schema import typed_config
 
 
@@ -39,7 +39,7 @@ def main() -> None:
     from budget_hpo.trial.models import build_model
     from budget_hpo.trial.run import run_trial
     from budget_hpo.trial.throughput import matmul_rate, training_step_flops
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     def cfg(*overrides: str):
         return typed_config(compose_config(list(overrides)))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from budget_hpo.configs import package_config_dir
+from budget_hpo.config_dirs import package_config_dir
 from budget_hpo.schema import Config
 
 from .helpers import compose

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from budget_hpo.configs import compose_config
+from budget_hpo.compose import compose_config
 from budget_hpo.schema import Config, typed_config
 
 # Small and fast: a 12-series panel, 3 training steps, a handful of evaluation origins, and

@@ -9,10 +9,12 @@ import re
 import pytest
 from omegaconf.errors import ConfigKeyError
 
-from budget_hpo.configs import GROUPS, compose_config, composer, group_options, threads_per_job
+from budget_hpo.compose import compose_config, composer
+from budget_hpo.config_dirs import GROUPS, group_options
+from budget_hpo.resolvers import threads_per_job
 from budget_hpo.search.forced import forced_trials
 from budget_hpo.search.plan import plan_rows, run_plan
-from budget_hpo.trial.validate import check_config
+from budget_hpo.trial.validation import check_config
 from tests.helpers import compose, run_cli
 
 ALL_OPTIONS = [(g, o) for g in GROUPS for o in group_options(g)]

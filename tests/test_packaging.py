@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from budget_hpo.cli import check_group_overrides
-from budget_hpo.configs import group_options
+from budget_hpo.config_dirs import group_options
 from budget_hpo.errors import ConfigError
 from tests.helpers import SMALL, compose
 
@@ -103,7 +103,7 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
         return subprocess.run(list(args), cwd=work, env=env, capture_output=True, text=True,
                               timeout=600)
 
-    where = run(str(python), "-c", "import budget_hpo.configs as c; print(c.package_config_dir())")
+    where = run(str(python), "-c", "import budget_hpo.config_dirs as c; print(c.package_config_dir())")
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout  # not the checkout
     assert (Path(where.stdout.strip()) / "search" / "demo.yaml").is_file()

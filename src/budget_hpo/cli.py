@@ -19,15 +19,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from budget_hpo.configs import (
-    CONFIG_NAME,
-    CONFIG_PATH,
-    GROUPS,
-    group_options,
-    register_resolvers,
-    search_dirs,
-)
+from budget_hpo.config_dirs import CONFIG_NAME, CONFIG_PATH, GROUPS, group_options, search_dirs
 from budget_hpo.errors import ConfigError, TrialFailed
+from budget_hpo.resolvers import register_resolvers
 from budget_hpo.schema import register_configs
 
 __all__ = ["check_group_overrides", "main", "phase2_main", "plan_main"]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
+
+from budget_hpo.trial.baselines import MetricAttributes, metric_names
 
 __all__ = [
     "DatasetRecord", "EarlyStopRecord", "LineageRecord", "NoiseRecord", "PhaseEndRecord",
@@ -19,8 +21,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class TrialRecord:
-    """A trial's user attributes: how it came to run, how it ended, and what it measured."""
+class TrialRecord(MetricAttributes):
+    """A trial's user attributes: how it came to run, how it ended, and what it measured.
+
+    The baselines' metrics live in ``baselines`` under their stored names (``naive_val_auc``,
+    ``val_minus_gbt_high``..., see :func:`budget_hpo.trial.baselines.metric_keys`): each is a user
+    attribute of its own and a column of ``trials.csv``, read as ``record.naive_val_auc``.
+    """
 
     # how it came to run
     forced: bool | None = None  # set by the sweeper on every trial it runs
@@ -49,61 +56,56 @@ class TrialRecord:
     seed: int | None = None
     val_auc: float | None = None
     test_auc: float | None = None
-    naive_val_auc: float | None = None
-    linear_val_auc: float | None = None
-    naive_test_auc: float | None = None
-    linear_test_auc: float | None = None
     val_mae: float | None = None
     val_auc_low: float | None = None
     val_auc_high: float | None = None
     test_auc_low: float | None = None
     test_auc_high: float | None = None
-    naive_val_auc_low: float | None = None
-    naive_val_auc_high: float | None = None
-    linear_val_auc_low: float | None = None
-    linear_val_auc_high: float | None = None
-    naive_test_auc_low: float | None = None
-    naive_test_auc_high: float | None = None
-    linear_test_auc_low: float | None = None
-    linear_test_auc_high: float | None = None
-    val_minus_naive: float | None = None
-    val_minus_naive_low: float | None = None
-    val_minus_naive_high: float | None = None
-    val_minus_linear: float | None = None
-    val_minus_linear_low: float | None = None
-    val_minus_linear_high: float | None = None
-    test_minus_naive: float | None = None
-    test_minus_naive_low: float | None = None
-    test_minus_naive_high: float | None = None
-    test_minus_linear: float | None = None
-    test_minus_linear_low: float | None = None
-    test_minus_linear_high: float | None = None
     test_mae: float | None = None
     train_steps: int | None = None
     wall_time_s: float | None = None
     train_time_s: float | None = None
     curves: str | None = None  # the trial's training curves (a folder, or an MLflow run)
     forecasts: str | None = None  # its saved forecasts.parquet (budget-hpo-report --rescore)
+    baselines: dict[str, float] = field(default_factory=dict)  # every registered baseline's metric
+
+    def to_row(self) -> dict[str, Any]:
+        """Every field flat, as a row of ``trials.csv`` (:meth:`columns`; None where unset)."""
+        fixed = {k: v for k, v in asdict(self).items() if k != _BASELINES}
+        return {**fixed, **{k: self.baselines.get(k) for k in metric_names()}}
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """The names of :meth:`to_row`: the fixed fields, then every baseline metric."""
+        return [*(f.name for f in fields(cls) if f.name != _BASELINES), *metric_names()]
 
     def to_attrs(self) -> dict[str, Any]:
         """The user attributes to set; unset (None) fields are left out."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in self.to_row().items() if v is not None}
 
     @classmethod
     def from_attrs(cls, attrs: Mapping[str, Any]) -> TrialRecord:
         """Read a trial's user attributes (unknown keys are ignored)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in attrs.items() if k in known and v is not None})
+        known = {f.name for f in fields(cls)} - {_BASELINES}
+        return cls(**{k: v for k, v in attrs.items() if k in known and v is not None},
+                   baselines=_baseline_metrics(attrs))
 
     def with_result(self, result: Mapping[str, Any]) -> TrialRecord:
         """This record plus the measured values of a ``result.json``."""
-        measured = {f.name for f in fields(self)} - _RUN_FIELDS
-        return replace(self, **{k: result[k] for k in measured if k in result})
+        measured = {f.name for f in fields(self)} - _RUN_FIELDS - {_BASELINES}
+        return replace(self, **{k: result[k] for k in measured if k in result},
+                       baselines={**self.baselines, **_baseline_metrics(result)})
 
 
+_BASELINES = "baselines"
 _RUN_FIELDS = {
     "forced", "forced_id", "retry_of", "stale", "job_dir", "fail_reason", "pruned", "steps_done",
 }
+
+
+def _baseline_metrics(attrs: Mapping[str, Any]) -> dict[str, float]:
+    """The registered baselines' metrics among ``attrs`` (flat names, None left out)."""
+    return {k: attrs[k] for k in metric_names() if attrs.get(k) is not None}
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ class NoiseRecord:
 
 @dataclass(frozen=True)
 class DatasetRecord:
-    """The dataset a study searched (:func:`budget_hpo.configs.dataset_name`): the report
+    """The dataset a study searched (:func:`budget_hpo.dataset_names.dataset_name`): the report
     compares studies across datasets through it."""
 
     name: str

@@ -102,7 +102,7 @@ class SyntheticConfig:
 @dataclass
 class DataConfig:
     source: str = MISSING  # synthetic | csv: what loads the series
-    name: str | None = MISSING  # the dataset's name; None: see budget_hpo.configs.dataset_name
+    name: str | None = MISSING  # the data's name; None: see budget_hpo.dataset_names.dataset_name
     path: str | None = MISSING
     paths: list[str] | None = MISSING  # several files pooled into one panel
     align: str = MISSING  # pooled files: strict | intersect
@@ -148,6 +148,7 @@ class ObjectiveConfig:
     direction: str = MISSING
     threshold: float = MISSING
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    baseline_cache: str | None = MISSING  # the baselines' scores folder; None: in memory only
 
 
 @dataclass

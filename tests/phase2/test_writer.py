@@ -9,7 +9,7 @@ import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from budget_hpo.configs import compose_config
+from budget_hpo.compose import compose_config
 from budget_hpo.phase2.experiment import experiment_of
 from budget_hpo.phase2.spec import phase2_specs, render_phase2
 from budget_hpo.phase2.writer import write_phase2_files
@@ -218,3 +218,22 @@ def test_replicate_means_choose_the_phase2_budgets_and_show_in_the_header(tmp_pa
     assert outcome.path.name == "phase2_2M.yaml"  # 2M: 0.70, 0.70, 0.71 beats 20M: 0.72, 0.60, 0.61
     text = outcome.path.read_text()
     assert "trial 1 over 3 seeds: 0.7033 ± 0.0058 (ranked by this mean)" in text
+
+
+def test_generated_file_renders_only_its_study_and_composes_the_shared_base(tmp_path):
+    study, storage = make_study(tmp_path, ROWS)
+    outcome = write_phase2_files(study, storage, settings(), EXPERIMENT, tmp_path / "extra" / "search")[0]
+    text = outcome.path.read_text()
+    assert "defaults:\n  - /search/phase2\n" in text
+    for shared in ("override /hydra/sweeper", "multivariate", "constant_liar", "early_stop", "forced:",
+                   "n_jobs"):
+        assert shared not in text, shared  # from conf/search/phase2.yaml, not rendered
+    cfg = compose_config(["--config-dir", str(tmp_path / "extra"), "search=budget-hpo-phase1/phase2_20M"],
+                         return_hydra_config=True)
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_.endswith("BudgetSweeper") and sweeper.sampler._target_.endswith("TPESampler")
+    assert sweeper.sampler.multivariate is True and sweeper.sampler.constant_liar is True
+    assert sweeper.sampler.seed == cfg.seed and sweeper.n_jobs == 1
+    assert (sweeper.sampler.n_startup_trials, sweeper.n_trials) == (8, 25)  # the study's own lines
+    assert cfg.search.early_stop.enabled is False and cfg.search.forced is False
+    assert cfg.search.name == "phase2_20M" and cfg.search.parent == "budget-hpo-phase1"

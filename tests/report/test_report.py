@@ -194,6 +194,7 @@ def test_cross_dataset_report_compares_winners_and_plots_a_line_per_dataset(tmp_
         in section
     assert "| kraken | budget-hpo-phase1-kraken | 750k × deep | one seed, trial 1 | 0.6600 |" \
         in section
+    assert "| val − gbt | val − linear | val − naive |" in section  # a column per baseline
     assert "+0.0300 [+0.010, +0.050]: beats" in section  # binance's gap to the linear baseline
     assert "-0.0500 [-0.090, -0.010]: loses to" in section  # kraken's winner
     assert "- Budget: the datasets **disagree** (binance → 2M, kraken → 750k)." in section
@@ -216,3 +217,47 @@ def test_a_glob_that_matches_nothing_is_named(tmp_path):
     dataset_study(storage, "binance", [("2M", "shallow", 1e-4, 0.70)])
     with pytest.raises(ConfigError, match=r"^--study=budget-hpo-x\*"):
         write_report(storage, tmp_path / "out", ["budget-hpo-x*"])
+
+
+def test_summary_and_bands_cover_every_registered_baseline(tmp_path):
+    """The verdicts, the baselines table and the plots' bands iterate the registry: the three
+    shipped baselines and one registered by this test, each in its own colour."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from budget_hpo.report.plots import baseline_bands
+    from budget_hpo.trial.baselines import Baseline, naive_scores, registered
+
+    gaps = {"gbt": (-0.03, -0.06, -0.01), "linear": (0.01, -0.02, 0.04),
+            "naive": (0.2, 0.15, 0.25), "flip": (0.3, 0.25, 0.35)}
+    attrs = {"val_auc": 0.7, "params_exact": PARAMS[("2M", "deep")]}
+    for name, (gap, low, high) in gaps.items():
+        attrs.update({f"val_minus_{name}": gap, f"val_minus_{name}_low": low,
+                      f"val_minus_{name}_high": high, f"{name}_val_auc": 0.7 - gap,
+                      f"{name}_val_auc_low": 0.65 - gap, f"{name}_val_auc_high": 0.75 - gap})
+    with registered(Baseline("flip", "reversed naive", "tab:red", naive_scores)):
+        storage = f"sqlite:///{tmp_path}/s.db"
+        study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage,
+                                    direction="maximize")
+        study.add_trial(create_trial(
+            params={"budget": "2M", "style": "deep", "regularization.lr": 1e-4},
+            distributions=DISTS, value=0.70, user_attrs=attrs))
+        report = write_report(storage, tmp_path / "out")
+        fig, ax = plt.subplots()
+        baseline_bands(ax, report.trials)
+        colors = [line.get_color() for line in ax.get_lines()]
+        labels = [line.get_label() for line in ax.get_lines()]
+        plt.close(fig)
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert ("Best trial 0 on the validation split: beats the flip baseline (AUC gap +0.3000 "
+            "[+0.250, +0.350]); loses to the gbt baseline (AUC gap -0.0300 [-0.060, -0.010]); "
+            "ties the linear baseline (AUC gap +0.0100 [-0.020, +0.040]); beats the naive "
+            "baseline") in summary
+    assert "| naive val AUC | linear val AUC | gbt val AUC | flip val AUC | naive test AUC |" \
+        in summary
+    assert "| 0.5000 | 0.6900 | 0.7300 | 0.4000 | – |" in summary
+    assert colors == ["tab:gray", "tab:green", "tab:purple", "tab:red"]
+    assert labels[2] == "gbt baseline 0.730" and len(ax.patches) == 4  # a band each
+    assert "flip_val_auc" in pd.read_csv(tmp_path / "out" / "trials.csv").columns

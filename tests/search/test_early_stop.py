@@ -5,9 +5,10 @@ import math
 import pytest
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.schema import EarlyStopConfig
 from budget_hpo.records import NoiseRecord
-from budget_hpo.search.early_stop import check_convergence, check_rule, in_force
+from budget_hpo.schema import EarlyStopConfig
+from budget_hpo.search.early_stop import check_convergence, in_force
+from budget_hpo.trial.validation import check_early_stop
 
 RULE = EarlyStopConfig(enabled=True, patience=6, threshold=0.02, top_k=3)
 
@@ -59,7 +60,7 @@ def test_top_values_are_the_best_in_order():
 )
 def test_bad_settings_are_named(kwargs, key):
     with pytest.raises(ConfigError, match=rf"search\.early_stop\.{key}="):
-        check_rule(EarlyStopConfig(**{"enabled": True, "patience": 6, "threshold": 0.02, "top_k": 3, **kwargs}))
+        check_early_stop(EarlyStopConfig(**{"enabled": True, "patience": 6, "threshold": 0.02, "top_k": 3, **kwargs}))
 
 
 def test_unknown_direction_is_named():
@@ -101,4 +102,4 @@ def test_a_number_stays_the_threshold():
     ({"noise_factor": 0.0}, "noise_factor")])
 def test_bad_auto_settings_are_named(kwargs, key):
     with pytest.raises(ConfigError, match=rf"search\.early_stop\.{key}="):
-        check_rule(EarlyStopConfig(**{**AUTO.__dict__, **kwargs}))
+        check_early_stop(EarlyStopConfig(**{**AUTO.__dict__, **kwargs}))

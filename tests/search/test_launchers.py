@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from budget_hpo.configs import compose_config
+from budget_hpo.compose import compose_config
 
 
 def launcher_cfg(*overrides: str):

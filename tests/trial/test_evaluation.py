@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.trial.evaluation import direction_auc, horizon_change, make_splits, naive_scores
+from budget_hpo.trial.baselines import naive_scores
+from budget_hpo.trial.evaluation import direction_auc, horizon_change, make_splits
 
 
 @pytest.mark.parametrize(
@@ -30,7 +31,8 @@ def test_horizon_change_sums_the_next_h_steps():
     values = np.arange(20, dtype=float).reshape(10, 2)  # row t = [2t, 2t+1]
     change = horizon_change(values, np.array([2, 5]), horizon=3)
     assert change.tolist() == [[6 + 8 + 10, 7 + 9 + 11], [12 + 14 + 16, 13 + 15 + 17]]
-    assert naive_scores(values, np.array([5]), 2).tolist() == [[8 + 10, 9 + 11]]
+    splits = make_splits(10, 2, 2, 2, 1)
+    assert naive_scores(values, splits, 2, np.array([5])).tolist() == [[8 + 10, 9 + 11]]
 
 
 def test_direction_auc_perfect_inverse_and_random():

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from budget_hpo.trial.baselines import baseline_names, metric_keys
 from budget_hpo.trial.forecasts import FORECASTS, rescore
 from budget_hpo.trial.run import run_trial
 from tests.helpers import SMALL
-
-FIELDS = ("auc", "naive_auc", "linear_auc")
 
 
 def test_saved_forecasts_rescore_exactly_and_at_another_threshold(compose_cfg, tmp_path):
@@ -17,24 +16,28 @@ def test_saved_forecasts_rescore_exactly_and_at_another_threshold(compose_cfg, t
     result = run_trial(cfg, output_dir=tmp_path / "a")
     table = pd.read_parquet(tmp_path / "a" / FORECASTS)
     assert list(table.columns) == ["split", "origin", "series", "realised", "forecast", "naive",
-                                   "linear"]
+                                   "linear", "gbt"]
     assert len(table) == (result.n_val_origins + result.n_test_origins) * 12
     assert result.forecasts == str(tmp_path / "a" / FORECASTS)
     again = rescore(tmp_path / "a" / FORECASTS, cfg.objective.threshold, cfg.objective.bootstrap,
                     cfg.seed)
     for split in ("val", "test"):
         assert again[split].auc == getattr(result, f"{split}_auc")  # exactly
-        assert again[split].naive_auc == getattr(result, f"naive_{split}_auc")
-        assert again[split].linear_auc == getattr(result, f"linear_{split}_auc")
+        assert again[split].baselines["naive"].auc == getattr(result, f"naive_{split}_auc")
+        assert again[split].baselines["linear"].auc == getattr(result, f"linear_{split}_auc")
         assert again[split].auc_ci.low == getattr(result, f"{split}_auc_low")
-        assert again[split].minus_linear.high == getattr(result, f"{split}_minus_linear_high")
+        assert (again[split].baselines["linear"].gap.high
+                == getattr(result, f"{split}_minus_linear_high"))
+        for name in baseline_names():  # every registered baseline, every field
+            keys, b = metric_keys(name, split), again[split].baselines[name]
+            assert (b.auc, b.ci.low, b.ci.high, b.gap.value, b.gap.low, b.gap.high) == tuple(
+                getattr(result, key) for key in keys)
     threshold = float(table["realised"].median())  # another label: half the changes are "up"
     other = run_trial(compose_cfg([*SMALL, "seed=3", f"objective.threshold={threshold}"]),
                       output_dir=tmp_path / "b")
     moved = rescore(tmp_path / "a" / FORECASTS, threshold, cfg.objective.bootstrap, cfg.seed)
     assert moved["val"].auc != result.val_auc
     for split in ("val", "test"):
-        for field in FIELDS:
-            name = {"auc": f"{split}_auc", "naive_auc": f"naive_{split}_auc",
-                    "linear_auc": f"linear_{split}_auc"}[field]
-            assert getattr(moved[split], field) == getattr(other, name)
+        assert moved[split].auc == getattr(other, f"{split}_auc")
+        for name in baseline_names():
+            assert moved[split].baselines[name].auc == getattr(other, f"{name}_{split}_auc")

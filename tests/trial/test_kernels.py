@@ -9,7 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from budget_hpo.trial.kernels import FastDropout, PointwiseConv1d, keep_mask, use_fast_kernels
+from budget_hpo.trial.dropout import FastDropout, keep_mask
+from budget_hpo.trial.kernels import use_fast_kernels
+from budget_hpo.trial.layers import PointwiseConv1d
 from budget_hpo.trial.throughput import training_step, training_step_flops
 
 
@@ -68,7 +70,7 @@ def test_swap_keeps_parameters_and_counts_modules():
 
 def test_training_step_flops_match_the_dense_estimate(compose_cfg):
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     cfg = compose_cfg(["trainer=smoke"])
     arch = check_config(cfg)
@@ -81,7 +83,7 @@ def test_training_step_flops_match_the_dense_estimate(compose_cfg):
 
 def test_training_step_trains_every_parameter_through_the_given_forward(compose_cfg):
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     cfg = compose_cfg(["trainer=smoke"])
     model = build_model(cfg, check_config(cfg), n_series=8)
@@ -192,7 +194,7 @@ def _encoder_layer(p: float):
 def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypatch):
     """Re-classed layers (fused query/key/value, linear feed-forward) compute the stock layer's
     forward and backward with the same dropout masks, on the same parameters."""
-    from budget_hpo.trial import kernels
+    from budget_hpo.trial import dropout
     from budget_hpo.trial.layers import FastAttentionLayer, FastTransEncoderLayer
 
     torch.manual_seed(3)
@@ -212,7 +214,7 @@ def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypa
 
     masks = [scaled(b, 4, n, n), scaled(b, n, d), scaled(b, n, f), scaled(b, n, d)]
     given = iter(masks)  # drawn in the stock order: weights, attention out, hidden, out
-    monkeypatch.setattr(kernels, "keep_mask", lambda t, q: next(given))
+    monkeypatch.setattr(dropout, "keep_mask", lambda t, q: next(given))
     stock.attention.inner_attention.output_attention = True  # the explicit (einsum) path
     stock.attention.inner_attention.dropout = _Masks(masks[:1])
     stock.dropout = _Masks([masks[1], masks[2].transpose(1, 2), masks[3]])  # [B, d_ff, N] there
@@ -236,7 +238,7 @@ def test_fast_encoder_layer_equals_the_stock_layer_given_the_same_masks(monkeypa
 
 def test_a_built_model_gets_the_fast_layers_and_keeps_its_parameters(compose_cfg):
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     fast_cfg = compose_cfg(["trainer=smoke", "trainer.fast_kernels=true"])
     stock_cfg = compose_cfg(["trainer=smoke", "trainer.fast_kernels=false"])

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from budget_hpo.configs import compose_config, dataset_name
+from budget_hpo.compose import compose_config
+from budget_hpo.dataset_names import dataset_name
 from budget_hpo.errors import ConfigError
 from budget_hpo.trial.data import load_panel
 from tests.trial.test_data import long_frame, wide_frame

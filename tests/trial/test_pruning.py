@@ -18,7 +18,7 @@ from budget_hpo.trial.data import load_panel
 from budget_hpo.trial.evaluation import make_splits
 from budget_hpo.trial.models import build_model
 from budget_hpo.trial.pruning import validation_forecast
-from budget_hpo.trial.validate import check_config
+from budget_hpo.trial.validation import check_config
 from tests.helpers import SMALL, run_cli
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from budget_hpo.errors import TrialFailed
+from budget_hpo.trial.baselines import baseline_names
 from budget_hpo.trial.run import run_trial
 from tests.helpers import SMALL
 from tests.trial.test_data import long_frame, wide_frame
@@ -20,13 +21,15 @@ def test_smoke_trial_scores_and_writes_result_json(compose_cfg, tmp_path):
     assert (result.d_model, result.n_layers, result.n_heads) == (192, 2, 4)
     assert result.params_exact > result.params_formula * 0.95
     assert result.n_val_origins == 10 and result.n_test_origins == 10
-    for name in ("naive_val_auc", "linear_val_auc", "naive_test_auc", "linear_test_auc"):
+    assert baseline_names() == ("naive", "linear", "gbt")
+    for name in ("naive_val_auc", "linear_val_auc", "naive_test_auc", "linear_test_auc",
+                 "gbt_val_auc", "gbt_test_auc"):
         assert 0.0 <= getattr(result, name) <= 1.0
     for split in ("val", "test"):  # 95% block-bootstrap intervals around every AUC and gap
         auc = getattr(result, f"{split}_auc")
         assert getattr(result, f"{split}_auc_low") <= auc <= getattr(result, f"{split}_auc_high")
         assert getattr(result, f"{split}_auc_low") < getattr(result, f"{split}_auc_high")
-        for name in ("naive", "linear"):
+        for name in baseline_names():
             gap = getattr(result, f"{split}_minus_{name}")
             assert gap == pytest.approx(auc - getattr(result, f"{name}_{split}_auc"))
             assert getattr(result, f"{split}_minus_{name}_low") <= gap
@@ -34,6 +37,7 @@ def test_smoke_trial_scores_and_writes_result_json(compose_cfg, tmp_path):
     written = json.loads((tmp_path / "result.json").read_text())
     assert written["val_auc_low"] == result.val_auc_low
     assert written["val_auc"] == result.val_auc and written["params_exact"] == result.params_exact
+    assert written["gbt_test_auc_high"] == result.gbt_test_auc_high  # baselines: flat, by name
     assert written["train_steps"] == 3
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from budget_hpo.errors import ConfigError
 
-__all__ = ["RULE_TEXT", "BudgetRank", "TrialOutcome", "rank_budgets", "top_budgets"]
+__all__ = [
+    "RULE_TEXT", "BudgetRank", "TrialOutcome", "rank_budgets", "seed_ranked", "top_budgets",
+]
 
 RULE_TEXT = (
     "rank budgets by their best COMPLETE objective (direction-aware), break ties by the mean of "
@@ -39,6 +41,20 @@ class BudgetRank:
     best_trial: int
     mean_top3: float
     n_complete: int
+
+
+def seed_ranked(values: Sequence[float | None], means: Sequence[float | None],
+                groups: Sequence[Hashable]) -> list[float | None]:
+    """What ranks each trial: its mean over seeds where replicated (``means[i]`` not None), else
+    its value; within a group (equal ``groups``) that has replicated trials, only those (None
+    for the rest): a single lucky seed does not win.
+
+    Phase 2's budget ranking (groups: budgets) and the report's tables (groups: budget × style,
+    ...) both rank through this rule.
+    """
+    covered = {g for g, m in zip(groups, means, strict=True) if m is not None}
+    return [m if m is not None else None if g in covered else v
+            for v, m, g in zip(values, means, groups, strict=True)]
 
 
 def rank_budgets(outcomes: Iterable[TrialOutcome], direction: str) -> list[BudgetRank]:

@@ -2,9 +2,10 @@
 
 :func:`phase2_specs` analyses a study (top budgets by :mod:`budget_hpo.phase2.ranking`, each one's
 best style and dropout); :func:`render_phase2` turns a spec into the file's text, deterministically
-(the same study gives a byte-identical file). What phase 2 searches is YAML
-(``search.phase2.params``); only ``model.n_heads`` is trimmed here to divisors of the budget's
-d_model.
+(the same study gives a byte-identical file). What phase 2 searches and runs under is YAML: the
+space is ``search.phase2.params`` (only ``model.n_heads`` is trimmed here to divisors of the
+budget's d_model), and a file starts from ``conf/search/phase2.yaml`` (:data:`BASE`: the sweeper,
+sampler and early-stop settings every phase 2 shares), so only its study's lines are rendered.
 """
 
 from __future__ import annotations
@@ -16,16 +17,23 @@ from typing import Any
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.phase2.experiment import Experiment
-from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, top_budgets
+from budget_hpo.phase2.ranking import (
+    RULE_TEXT,
+    BudgetRank,
+    TrialOutcome,
+    seed_ranked,
+    top_budgets,
+)
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
 from budget_hpo.search.replicates import SeedStats
 from budget_hpo.search.storage import STORAGE_ENV, config_reference, display_url
 from budget_hpo.trial.sizing import head_divisors
 
-__all__ = ["HASH_PREFIX", "Phase2Spec", "phase2_space", "phase2_specs", "render_phase2"]
+__all__ = ["BASE", "HASH_PREFIX", "Phase2Spec", "phase2_space", "phase2_specs", "render_phase2"]
 
 HASH_PREFIX = "# content-sha256: "
+BASE = "/search/phase2"  # conf/search/phase2.yaml: what every phase-2 file shares
 
 
 HEADS = "model.n_heads"
@@ -103,12 +111,14 @@ def ranked_outcomes(complete: Sequence[Any], seeds: Mapping[int, SeedStats]
                     ) -> list[TrialOutcome]:
     """What the budget ranking compares: within a budget that has replicated configs, only
     those, by their mean over seeds (a single lucky seed does not win); elsewhere every COMPLETE
-    trial by its value."""
-    replicated = {str(t.params.get("budget")) for t in complete if t.number in seeds}
-    return [TrialOutcome(t.number, str(t.params.get("budget")),
-                         seeds[t.number].mean if t.number in seeds else t.value)
-            for t in complete
-            if t.number in seeds or str(t.params.get("budget")) not in replicated]
+    trial by its value (:func:`budget_hpo.phase2.ranking.seed_ranked`). ``complete``: trials
+    with ``number``, ``params`` and ``value`` (Optuna's, or the report's snapshot)."""
+    budgets = [str(t.params.get("budget")) for t in complete]
+    means = [seeds[t.number].mean if t.number in seeds else None for t in complete]
+    ranked = seed_ranked([t.value for t in complete], means, budgets)
+    return [TrialOutcome(t.number, budget, value)
+            for t, budget, value in zip(complete, budgets, ranked, strict=True)
+            if value is not None]
 
 
 def phase2_specs(
@@ -196,6 +206,7 @@ def _header(spec: Phase2Spec) -> list[str]:
         f"#   fixed from phase 1's best {spec.budget} trial ({spec.best_trial}): "
         f"style={spec.style}, dropout={spec.dropout:.4g}",
         f"#   n_heads: {heads_note}",
+        f"#   shared phase-2 settings (sweeper, sampler, no early stop): {BASE.lstrip('/')}.yaml",
         *([] if config_reference(spec.storage) == spec.storage else [
             "#   storage: phase 1's URL holds a password, so this file reads it from the",
             f"#   environment: export {STORAGE_ENV}=<the URL> before running it"]),
@@ -207,15 +218,18 @@ def _header(spec: Phase2Spec) -> list[str]:
 
 
 def render_phase2(spec: Phase2Spec) -> str:
-    """The file's text, hash line included; a pure function of ``spec``."""
+    """The file's text, hash line included; a pure function of ``spec``.
+
+    The file starts from ``conf/search/phase2.yaml`` (the sweeper, sampler and early-stop
+    settings every phase 2 shares); only the study's own lines are rendered here.
+    """
     s = spec.settings
     lines = [
         *_header(spec),
         "defaults:",
+        f"  - {BASE}",
         f"  - override /budget: {spec.budget}",
         f"  - override /style: {spec.style}",
-        "  - override /hydra/sweeper: budget_optuna",
-        "  - override /hydra/sweeper/sampler: tpe",
         *(f"  - override /{group}: {option}" for group, option in spec.experiment.choices),
         "",
         "# phase 1's experiment, as it composed it (only the phase-2 dimensions change)",
@@ -228,9 +242,6 @@ def render_phase2(spec: Phase2Spec) -> str:
         f"  name: {spec.name}",
         f"  parent: {spec.source_study}    # the phase-1 study this continues",
         f"  budgets: [{spec.budget}]",
-        "  forced: false",
-        "  early_stop:",
-        "    enabled: false    # phase 2 runs its n_trials (the seed's 20-30 per budget)",
         "",
         "hydra:",
         "  sweeper:",
@@ -238,11 +249,7 @@ def render_phase2(spec: Phase2Spec) -> str:
         f"    storage: {config_reference(spec.storage)}",
         f"    study_name: {spec.study_name}",
         f"    n_trials: {s.n_trials}",
-        "    n_jobs: 1",
         "    sampler:",
-        "      seed: ${seed}",
-        "      multivariate: true",
-        "      constant_liar: true",
         f"      n_startup_trials: {min(8, max(1, s.n_trials // 3))}",
         "    params:",
         *(f"      {name}: {expression}" for name, expression in spec.space),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budget_hpo.configs import user_config_dir
+from budget_hpo.config_dirs import user_config_dir
 from budget_hpo.phase2.experiment import Experiment, experiment_of
 from budget_hpo.phase2.spec import HASH_PREFIX, Phase2Spec, phase2_specs, render_phase2
 from budget_hpo.schema import Phase2Config
@@ -108,7 +108,7 @@ def phase2_folder(settings: Phase2Config) -> Path:
 
 def regenerate(args: Sequence[str]) -> list[WriteOutcome]:
     """Compose ``args`` like a phase-1 sweep would and write its phase-2 files."""
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
     from budget_hpo.search.storage import open_study
 

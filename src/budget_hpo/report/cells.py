@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from budget_hpo.phase2.ranking import seed_ranked
+
 __all__ = ["col", "num", "ranked_value", "with_ci"]
 
 
@@ -35,9 +37,13 @@ def with_ci(row: Any, key: str, sign: str = "") -> str:
 def ranked_value(done: pd.DataFrame, within: Sequence[str]) -> pd.Series:
     """What ranks each COMPLETE trial of ``done``: its mean over seeds when replicated, else its
     value; within a group (rows equal in the ``within`` columns) that has replicated configs,
-    only those (NaN for the rest): a single lucky seed does not win. The same rule as
-    :func:`budget_hpo.phase2.spec.ranked_outcomes`, on the table."""
+    only those (NaN for the rest): a single lucky seed does not win. The rule is
+    :func:`budget_hpo.phase2.ranking.seed_ranked`, the one phase 2 ranks budgets by."""
     replicated = pd.to_numeric(col(done, "seed_n")).fillna(0) >= 2
-    keys = [col(done, c).astype(str) for c in within]
-    covered = replicated.groupby(keys).transform("any") if len(done) else replicated
-    return done["value"].where(~replicated, col(done, "seed_mean")).where(replicated | ~covered)
+    means = [num(m) if r else None for m, r in zip(col(done, "seed_mean"), replicated,
+                                                     strict=True)]
+    groups = list(zip(*(col(done, c).astype(str) for c in within), strict=True)) \
+        if within else [()] * len(done)
+    ranked = seed_ranked([num(v) for v in done["value"]], means, groups)
+    return pd.Series([np.nan if r is None else r for r in ranked], index=done.index,
+                     dtype=float)

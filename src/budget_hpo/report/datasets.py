@@ -2,49 +2,50 @@
 
 Per dataset: the winning budget × style (by replicate mean where the study has seed replicates,
 else by the best value: the ranking phase 2 uses), its validation and test AUC with their 95%
-intervals, and its gaps to the linear and naive baselines with their verdicts. Then whether the
+intervals, and its gaps to every registered baseline with their verdicts. Then whether the
 winners agree across datasets, and ``datasets.png``: per dataset, the best objective of each
 budget against exact parameters, one line per dataset, its linear baseline dotted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import optuna
 import pandas as pd
 
-from budget_hpo.configs import natural_key
+from budget_hpo.natural_sort import natural_key
 from budget_hpo.report.cells import num, ranked_value, with_ci
-from budget_hpo.report.studies import dataset_of, parent_of
+from budget_hpo.report.snapshot import ReportSnapshot
+from budget_hpo.report.studies import trials_frame
+from budget_hpo.trial.baselines import baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
 __all__ = ["dataset_winners", "datasets_plot", "datasets_section"]
 
 
-def dataset_winners(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> pd.DataFrame:
+def dataset_winners(snapshot: ReportSnapshot) -> pd.DataFrame:
     """One row per phase-1 study: dataset, study, the winning trial's budget, style, ranked value
     and its AUCs, intervals and baseline gaps (columns as in ``trials.csv``)."""
+    frame = trials_frame(snapshot)
     rows: list[dict[str, Any]] = []
-    for study in (s for s in studies if parent_of(s) is None):
-        maximize = study.direction.name == "MAXIMIZE"
-        done = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
+    for study in snapshot.phase1:
+        done = frame[(frame["study"] == study.name) & (frame["state"] == "COMPLETE")]
         ranked = ranked_value(done, ["params_budget"]).dropna()
         if ranked.empty:
-            rows.append({"dataset": dataset_of(study), "study": study.study_name})
+            rows.append({"dataset": study.dataset_name, "study": study.name})
             continue
-        best = done.loc[ranked.idxmax() if maximize else ranked.idxmin()]
-        rows.append({**best.to_dict(), "dataset": dataset_of(study), "study": study.study_name,
+        best = done.loc[ranked.idxmax() if study.maximize else ranked.idxmin()]
+        rows.append({**best.to_dict(), "dataset": study.dataset_name, "study": study.name,
                      "ranked_value": float(ranked[best.name])})
     return pd.DataFrame(rows)
 
 
 def _gap(row: Any, name: str) -> str:
-    low, high = num(row.get(f"val_minus_{name}_low")), num(row.get(f"val_minus_{name}_high"))
-    text = with_ci(row, f"val_minus_{name}", "+")
+    keys = metric_keys(name, "val")
+    low, high = num(row.get(keys.gap_low)), num(row.get(keys.gap_high))
+    text = with_ci(row, keys.gap, "+")
     return text if np.isnan(low) else f"{text}: {verdict(low, high)}"
 
 
@@ -59,25 +60,28 @@ def _agreement(winners: pd.DataFrame, key: str, label: str) -> str:
     return f"- {label}: the datasets **disagree** ({each})."
 
 
-def datasets_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> list[str]:
+def datasets_section(snapshot: ReportSnapshot) -> list[str]:
     """The summary's cross-dataset section (empty with fewer than two phase-1 studies)."""
-    winners = dataset_winners(studies, frame)
+    winners = dataset_winners(snapshot)
     if len(winners) < 2:
         return []
+    names = tuple(reversed(baseline_names()))  # the most demanding first, as in the verdicts
     lines = ["## Across datasets", "",
              "| dataset | study | winner (budget × style) | ranked by | val AUC [95% CI] | "
-             "test AUC [95% CI] | val − linear | val − naive |", "|---" * 8 + "|"]
+             "test AUC [95% CI] | " + " | ".join(f"val − {n}" for n in names) + " |",
+             "|---" * (6 + len(names)) + "|"]
     for _, r in winners.iterrows():
         if pd.isna(r.get("params_budget")):
-            lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | – "
-                         "| – |")
+            lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | "
+                         + " | ".join("–" for _ in names) + " |")
             continue
         seeds = num(r.get("seed_n"))
         ranked = (f"mean {r['ranked_value']:.4f} ± {num(r.get('seed_sd')):.4f} over "
                   f"{int(seeds)} seeds" if seeds >= 2 else f"one seed, trial {int(r['number'])}")
         lines.append(f"| {r['dataset']} | {r['study']} | {r['params_budget']} × "
                      f"{r['params_style']} | {ranked} | {with_ci(r, 'val_auc')} | "
-                     f"{with_ci(r, 'test_auc')} | {_gap(r, 'linear')} | {_gap(r, 'naive')} |")
+                     f"{with_ci(r, 'test_auc')} | "
+                     + " | ".join(_gap(r, n) for n in names) + " |")
     has = winners["params_budget"].notna()
     winners["config"] = (winners["params_budget"].astype(str) + " × "
                          + winners["params_style"].astype(str)).where(has)
@@ -89,7 +93,7 @@ def datasets_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> li
             "validation origins; `datasets.png` plots each dataset's best per budget.", ""]
 
 
-def datasets_plot(studies: Sequence[optuna.Study], frame: pd.DataFrame, path: Path) -> None:
+def datasets_plot(snapshot: ReportSnapshot, path: Path) -> None:
     """Best objective per budget against exact parameters, one line per phase-1 study."""
     import matplotlib
 
@@ -98,10 +102,11 @@ def datasets_plot(studies: Sequence[optuna.Study], frame: pd.DataFrame, path: Pa
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, study in enumerate(s for s in studies if parent_of(s) is None):
+    frame = trials_frame(snapshot)
+    for i, study in enumerate(snapshot.phase1):
         color = colors[i % len(colors)]
-        maximize = study.direction.name == "MAXIMIZE"
-        done = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
+        maximize = study.maximize
+        done = frame[(frame["study"] == study.name) & (frame["state"] == "COMPLETE")]
         done = done.assign(rank=ranked_value(done, ["params_budget"]))
         done = done.dropna(subset=["rank", "params_exact"])
         if done.empty:
@@ -114,14 +119,14 @@ def datasets_plot(studies: Sequence[optuna.Study], frame: pd.DataFrame, path: Pa
         err = np.vstack([sd.where(sd.notna(), best["rank"] - low),
                          sd.where(sd.notna(), high - best["rank"])]).astype(float)
         ax.errorbar(best["params_exact"], best["rank"], yerr=np.nan_to_num(err, nan=0.0),
-                    marker="o", color=color, capsize=3, label=dataset_of(study))
+                    marker="o", color=color, capsize=3, label=study.dataset_name)
         for _, row in best.iterrows():
             ax.annotate(str(row["params_budget"]), (row["params_exact"], row["rank"]),
                         textcoords="offset points", xytext=(4, 4), fontsize=7, color=color)
-        linear = pd.to_numeric(done.get("linear_val_auc")).median()
+        linear = pd.to_numeric(done.get(metric_keys("linear", "val").auc)).median()
         if maximize and not pd.isna(linear):
             ax.axhline(linear, color=color, ls=":", lw=1,
-                       label=f"{dataset_of(study)}: linear baseline {linear:.3f}")
+                       label=f"{study.dataset_name}: linear baseline {linear:.3f}")
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("best validation objective")

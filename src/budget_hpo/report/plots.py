@@ -7,7 +7,6 @@ The bands and error bars are 95% block-bootstrap intervals over the evaluation o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +14,26 @@ import numpy as np
 import pandas as pd
 
 from budget_hpo.report.cells import col, num, ranked_value
-from budget_hpo.search.study import early_stop_of
+from budget_hpo.report.snapshot import ReportSnapshot
+from budget_hpo.report.studies import trials_frame
+from budget_hpo.trial.baselines import baselines, metric_keys
 
 __all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
 
-BASELINE_COLORS = {"linear": "tab:green", "naive": "tab:gray"}
-
-
 def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
-    """The naive and linear baselines' AUC as horizontal bands (their 95% intervals) and lines.
-    Every trial of a study scores them on the same origins, so the median is their value."""
-    for name, color in BASELINE_COLORS.items():
-        value, low, high = (pd.to_numeric(col(frame, f"{name}_{split}_auc{end}")).median()
-                            for end in ("", "_low", "_high"))
+    """Every registered baseline's AUC as a horizontal band (its 95% interval) and line, in its
+    registered colour. Every trial of a study scores them on the same origins, so the median is
+    their value."""
+    for baseline in baselines():
+        keys = metric_keys(baseline.name, split)
+        value, low, high = (pd.to_numeric(col(frame, key)).median()
+                            for key in (keys.auc, keys.auc_low, keys.auc_high))
         if pd.isna(value):
             continue
-        ax.axhline(value, color=color, lw=1.2, ls=":", label=f"{name} baseline {value:.3f}")
+        ax.axhline(value, color=baseline.color, lw=1.2, ls=":",
+                   label=f"{baseline.name} baseline {value:.3f}")
         if not (pd.isna(low) or pd.isna(high)):
-            ax.axhspan(low, high, color=color, alpha=0.12, lw=0)
+            ax.axhspan(low, high, color=baseline.color, alpha=0.12, lw=0)
 
 
 def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]:
@@ -55,7 +56,12 @@ def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]
     return points
 
 
-def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
+def _maximize(snapshot: ReportSnapshot) -> bool:
+    """The direction the figures draw: the first study's."""
+    return bool(snapshot.studies) and snapshot.studies[0].maximize
+
+
+def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
     """Best objective per (phase, budget, style) against exact parameter count, with a trend:
     error bars from seed replicates (thick) or the origin bootstrap (thin), baselines as bands."""
     import matplotlib
@@ -63,7 +69,9 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    maximize = _maximize(snapshot)
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    frame = trials_frame(snapshot)
     done = frame[frame["state"] == "COMPLETE"].copy()
     done["budget"] = col(done, "params_budget").fillna(col(done, "budget"))
     done["style"] = col(done, "params_style").fillna(col(done, "style"))
@@ -110,7 +118,7 @@ def scaling_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     plt.close(fig)
 
 
-def history_plot(studies: Sequence[Any], frame: pd.DataFrame, path: Path) -> None:
+def history_plot(snapshot: ReportSnapshot, path: Path) -> None:
     """Objective by trial number per study; forced trials and the early stop marked."""
     import matplotlib
 
@@ -118,26 +126,27 @@ def history_plot(studies: Sequence[Any], frame: pd.DataFrame, path: Path) -> Non
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    studies, frame = snapshot.studies, trials_frame(snapshot)
     fig, axes = plt.subplots(len(studies), 1, figsize=(8, 3.2 * len(studies)), dpi=110,
                              squeeze=False)
     for ax, study in zip(axes[:, 0], studies, strict=True):
-        sub = frame[(frame["study"] == study.study_name) & (frame["state"] == "COMPLETE")]
+        sub = frame[(frame["study"] == study.name) & (frame["state"] == "COMPLETE")]
         forced = col(sub, "forced").fillna(False).astype(bool)
         ax.scatter(sub.loc[~forced, "number"], sub.loc[~forced, "value"], s=18, label="TPE")
         ax.scatter(sub.loc[forced, "number"], sub.loc[forced, "value"], s=28, marker="s",
                    color="tab:red", label="forced")
         if len(sub):
             best = sub.sort_values("number")["value"]
-            running = best.cummax() if study.direction.name == "MAXIMIZE" else best.cummin()
+            running = best.cummax() if study.maximize else best.cummin()
             ax.step(sub.sort_values("number")["number"], running, where="post", color="k",
                     lw=1, label="best so far")
-        if study.direction.name == "MAXIMIZE":
+        if study.maximize:
             baseline_bands(ax, sub)
-        stop = early_stop_of(study)
+        stop = study.early_stop
         if stop is not None:
             ax.axvline(stop.n_trials - 0.5, color="tab:green", ls="--",
                        label=f"early stop ({stop.n_complete} complete)")
-        ax.set_title(study.study_name)
+        ax.set_title(study.name)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("trial")
         ax.set_ylabel("objective")
@@ -159,7 +168,7 @@ def _front(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.array(front, dtype=int)
 
 
-def pareto_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
+def pareto_plot(snapshot: ReportSnapshot, path: Path) -> None:
     """Validation objective of every COMPLETE trial against its exact parameters and its
     training time, by budget, with the Pareto front (cheaper and better) marked."""
     import matplotlib
@@ -167,6 +176,7 @@ def pareto_plot(frame: pd.DataFrame, path: Path, maximize: bool) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    maximize, frame = _maximize(snapshot), trials_frame(snapshot)
     done = frame[frame["state"] == "COMPLETE"].dropna(subset=["params_exact", "value"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110, sharey=True)
     sign = 1.0 if maximize else -1.0

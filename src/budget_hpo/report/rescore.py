@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.schema import ObjectiveConfig
 from budget_hpo.trial.forecasts import rescore
 from budget_hpo.trial.scoring import flat_fields
@@ -30,7 +31,7 @@ def rescore_objective(overrides: Sequence[str]) -> ObjectiveConfig:
         ConfigError: an override that is not ``key=value`` of :data:`RESCORE_KEYS`, or a value
             of the wrong type.
     """
-    from budget_hpo.configs import compose_config
+    from budget_hpo.compose import compose_config
     from budget_hpo.schema import typed_config
 
     objective = typed_config(compose_config()).objective
@@ -52,28 +53,29 @@ def rescore_objective(overrides: Sequence[str]) -> ObjectiveConfig:
     return objective
 
 
-def rescore_frame(frame: pd.DataFrame, objective: ObjectiveConfig) -> pd.DataFrame:
-    """One row per COMPLETE trial with saved forecasts: its identity and re-scored AUCs."""
+def rescore_frame(snapshot: ReportSnapshot, objective: ObjectiveConfig) -> pd.DataFrame:
+    """One row per COMPLETE trial of ``snapshot`` with saved forecasts: its identity and
+    re-scored AUCs."""
     rows: list[dict[str, Any]] = []
-    done = frame[frame["state"] == "COMPLETE"] if len(frame) else frame
-    for _, trial in done.iterrows():
-        path = trial.get("forecasts")
-        if not isinstance(path, str) or not Path(path).is_file():
-            continue
-        seed = 0 if pd.isna(trial.get("seed")) else int(trial["seed"])
-        metrics = rescore(Path(path), objective.threshold, objective.bootstrap, seed)
-        rows.append({"study": trial["study"], "dataset": trial.get("dataset"),
-                     "number": int(trial["number"]), "budget": trial.get("params_budget"),
-                     "style": trial.get("params_style"), "threshold": objective.threshold,
-                     **flat_fields("val", metrics["val"]),
-                     **flat_fields("test", metrics["test"])})
+    for study in snapshot.studies:
+        for trial in study.complete:
+            path = trial.record.forecasts
+            if not isinstance(path, str) or not Path(path).is_file():
+                continue
+            seed = trial.record.seed or 0
+            metrics = rescore(Path(path), objective.threshold, objective.bootstrap, seed)
+            rows.append({"study": study.name, "dataset": study.dataset_name,
+                         "number": trial.number, "budget": trial.params.get("budget"),
+                         "style": trial.params.get("style"), "threshold": objective.threshold,
+                         **flat_fields("val", metrics["val"]),
+                         **flat_fields("test", metrics["test"])})
     return pd.DataFrame(rows)
 
 
-def rescore_section(rescored: pd.DataFrame, frame: pd.DataFrame,
+def rescore_section(rescored: pd.DataFrame, snapshot: ReportSnapshot,
                     objective: ObjectiveConfig) -> list[str]:
     """The summary's section: the best re-scored trial of each study's budget × style."""
-    complete = int((frame["state"] == "COMPLETE").sum()) if len(frame) else 0
+    complete = sum(len(study.complete) for study in snapshot.studies)
     lines = [f"## Re-scored at objective.threshold={objective.threshold:g}", "",
              f"From the saved forecasts of {len(rescored)} of {complete} complete trials "
              f"(no training; bootstrap {objective.bootstrap.resamples} resamples, blocks of "

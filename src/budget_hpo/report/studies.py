@@ -1,121 +1,62 @@
-"""Which studies a report reads, and their trials as one table (a row per trial).
+"""The trials of a report's studies as one table (a row per trial), from its snapshot.
 
 Columns: ``study``, ``dataset`` (its :class:`budget_hpo.records.DatasetRecord`, else the study's
 name), ``phase`` (``phase2`` for a study with a parent, see
 :class:`budget_hpo.records.LineageRecord`, else ``phase1``), ``parent``, ``number``, ``state``,
 ``value``, one ``params_<name>`` column per search parameter, one column per
-:class:`budget_hpo.records.TrialRecord` field, and for a trial with seed replicates
-``seed_mean``, ``seed_sd`` and ``seed_n`` (its objective over seeds, itself included). A phase-2
-study is linked to its phase 1 through its recorded parent, never through its name.
+:class:`budget_hpo.records.TrialRecord` field, ``datetime_start``, ``duration_s``, and for a trial
+with seed replicates ``seed_mean``, ``seed_sd`` and ``seed_n`` (its objective over seeds, itself
+included). A phase-2 study is linked to its phase 1 through its recorded parent, never through
+its name.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Sequence
-from dataclasses import asdict, fields
 from typing import Any
 
-import optuna
 import pandas as pd
 
-from budget_hpo.errors import ConfigError
-from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
-from budget_hpo.search.replicates import open_replicas, replicate_study_name, seed_stats
-from budget_hpo.search.storage import open_storage, open_study
+from budget_hpo.records import TrialRecord
+from budget_hpo.report.snapshot import ReportSnapshot
 
-__all__ = [
-    "PREFIX", "dataset_of", "load_studies", "parent_of", "phase_of", "seed_columns", "trials_frame",
-    "with_phase2",
-]
+__all__ = ["trials_frame"]
 
-PREFIX = "budget-hpo-"
+SEED_COLUMNS = ("seed_mean", "seed_sd", "seed_n")
 
 
-def parent_of(study: Any) -> str | None:
-    """The phase-1 study a study (or study summary) continues, or None for a phase 1."""
-    record = LineageRecord.from_study_attrs(study.user_attrs)
-    return None if record is None else record.parent
-
-
-def dataset_of(study: Any) -> str:
-    """The dataset a study searched (recorded by the sweeper), else the study's name."""
-    record = DatasetRecord.from_study_attrs(study.user_attrs)
-    return study.study_name if record is None else record.name
-
-
-def phase_of(study: Any) -> str:
-    """``phase2`` for a study with a parent, else ``phase1``."""
-    return "phase1" if parent_of(study) is None else "phase2"
-
-
-def _summaries(storage: str) -> list[Any]:
-    return optuna.get_all_study_summaries(open_storage(storage, create=False),
-                                          include_best_trial=False)
-
-
-def load_studies(storage: str, names: Sequence[str] | None = None) -> list[optuna.Study]:
-    """The named studies (a name may be a glob such as ``budget-hpo-phase1-*``), or every
-    ``budget-hpo-*`` study in ``storage``; phase 1 first. A phase's seed replicates are read
-    with it, never as a study of their own.
-
-    Raises:
-        ConfigError: a glob that matches no study, or a storage without budget-hpo studies.
-    """
-    summaries = _summaries(storage)
-    replicas = {replicate_study_name(s.study_name) for s in summaries}
-    ours = sorted((s for s in summaries if s.study_name not in replicas),
-                  key=lambda s: (phase_of(s), s.study_name))
-    if not names:
-        names = [s.study_name for s in ours if s.study_name.startswith(PREFIX)]
-        if not names:
-            raise ConfigError("--storage", storage, "a storage holding budget-hpo-* studies")
-    chosen: list[str] = []
-    for pattern in names:
-        if not any(c in pattern for c in "*?["):
-            chosen.append(pattern)  # a plain name: open_study says if it is absent
-            continue
-        found = [s.study_name for s in ours if fnmatch.fnmatchcase(s.study_name, pattern)]
-        if not found:
-            raise ConfigError("--study", pattern, "a name or glob matching a study in the storage")
-        chosen += found
-    return [open_study(storage, name) for name in dict.fromkeys(chosen)]
-
-
-def with_phase2(storage: str, study_name: str) -> list[str]:
-    """A phase-1 study and the phase-2 studies that record it as their parent."""
-    children = sorted(s.study_name for s in _summaries(storage) if parent_of(s) == study_name)
-    return [study_name, *children]
-
-
-def trials_frame(studies: Sequence[optuna.Study]) -> pd.DataFrame:
-    """One row per trial of every study."""
+def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for study in studies:
-        for trial in study.get_trials(deepcopy=False):
-            duration = trial.duration.total_seconds() if trial.duration is not None else None
+    for study in snapshot.studies:
+        seeds = study.seeds
+        for trial in study.trials:
+            stats = seeds.get(trial.number)
             rows.append({
-                "study": study.study_name, "dataset": dataset_of(study), "phase": phase_of(study),
-                "parent": parent_of(study),
-                "number": trial.number, "state": trial.state.name, "value": trial.value,
+                "study": study.name, "dataset": study.dataset_name, "phase": study.phase,
+                "parent": study.parent,
+                "number": trial.number, "state": trial.state, "value": trial.value,
                 **{f"params_{k}": v for k, v in trial.params.items()},
-                **asdict(TrialRecord.from_attrs(trial.user_attrs)),
-                "datetime_start": trial.datetime_start, "duration_s": duration,
+                **trial.record.to_row(),
+                "datetime_start": trial.datetime_start, "duration_s": trial.duration_s,
+                **({} if stats is None else
+                   {"seed_mean": stats.mean, "seed_sd": stats.sd, "seed_n": len(stats.values)}),
             })
+    return rows
+
+
+def _frame(snapshot: ReportSnapshot) -> pd.DataFrame:
     columns = ["study", "dataset", "phase", "parent", "number", "state", "value",
-               *(f.name for f in fields(TrialRecord))]
-    frame = pd.DataFrame(rows)
-    return frame.reindex(columns=[*columns, *(c for c in frame.columns if c not in columns)])
+               *TrialRecord.columns()]
+    frame = pd.DataFrame(_rows(snapshot))
+    rest = [c for c in frame.columns if c not in columns and c not in SEED_COLUMNS]
+    return frame.reindex(columns=[*columns, *rest, *SEED_COLUMNS])
 
 
-def seed_columns(frame: pd.DataFrame, studies: Sequence[optuna.Study], storage: str
-                 ) -> pd.DataFrame:
-    """``frame`` with ``seed_mean``, ``seed_sd`` and ``seed_n`` for every replicated trial."""
-    rows = [{"study": study.study_name, "number": n, "seed_mean": s.mean, "seed_sd": s.sd,
-             "seed_n": len(s.values)}
-            for study in studies
-            for n, s in seed_stats(study, open_replicas(storage, study.study_name)).items()]
-    columns = ["study", "number", "seed_mean", "seed_sd", "seed_n"]
-    if frame.empty:
-        return frame.reindex(columns=[*frame.columns, *columns[2:]])
-    return frame.merge(pd.DataFrame(rows, columns=columns), on=["study", "number"], how="left")
+_last: list[tuple[ReportSnapshot, pd.DataFrame]] = []  # the latest snapshot's table
+
+
+def trials_frame(snapshot: ReportSnapshot) -> pd.DataFrame:
+    """One row per trial of every study of ``snapshot`` (``trials.csv``). Built once per
+    snapshot (every section and figure asks for it); each caller gets its own copy."""
+    if not _last or _last[0][0] is not snapshot:
+        _last[:] = [(snapshot, _frame(snapshot))]
+    return _last[0][1].copy()

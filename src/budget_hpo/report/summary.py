@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import numpy as np
-import optuna
 import pandas as pd
 
-from budget_hpo.configs import natural_key
+from budget_hpo.natural_sort import natural_key
 from budget_hpo.phase2.ranking import rank_budgets
 from budget_hpo.phase2.spec import ranked_outcomes
 from budget_hpo.report.cells import col, with_ci
 from budget_hpo.report.datasets import datasets_section
-from budget_hpo.report.studies import parent_of
-from budget_hpo.search.replicates import open_replicas, pooled_sd, seed_stats
-from budget_hpo.search.storage import dashboard_command, display_url
-from budget_hpo.search.study import early_stop_of, noise_of
+from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot
+from budget_hpo.report.studies import trials_frame
+from budget_hpo.search.replicates import pooled_sd
+from budget_hpo.trial.baselines import SPLITS, baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
 __all__ = ["best_per_group", "summary_markdown"]
 
-BASELINES = ("naive_val_auc", "linear_val_auc", "naive_test_auc", "linear_test_auc")
 ARCH = ("params_exact", "d_model", "n_layers", "n_heads", "val_auc", "test_auc", "val_auc_low",
         "val_auc_high", "test_auc_low", "test_auc_high")
 
@@ -58,43 +55,53 @@ def _fmt(x: Any, spec: str = ".4f") -> str:
     return format(x, spec)
 
 
-def _importances(study: optuna.Study) -> list[tuple[str, float]] | str:
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+def _importances(study: StudySnapshot) -> list[tuple[str, float]] | str:
+    """Optuna's fANOVA importances of the study's COMPLETE trials, computed on an in-memory
+    copy of them (the storage is not read)."""
+    import optuna
+
+    complete = study.complete
     if len(complete) < 3:
         return f"n/a ({len(complete)} complete trials; need 3)"
+    copy = optuna.create_study(direction="maximize" if study.maximize else "minimize")
     try:
-        return list(optuna.importance.get_param_importances(study).items())
+        copy.add_trials([optuna.trial.create_trial(
+            params=dict(t.params), distributions=dict(t.distributions), value=t.value)
+            for t in complete])
+        return list(optuna.importance.get_param_importances(copy).items())
     except Exception as err:  # e.g. a parameter that never varied
         return f"n/a ({str(err).splitlines()[0]})"
 
 
 def _baselines(frame: pd.DataFrame) -> list[str]:
-    values = [col(frame, c).median() for c in BASELINES]
+    """Every registered baseline's median AUC on each split (validation first)."""
+    cells = [(f"{name} {split} AUC", col(frame, metric_keys(name, split).auc).median())
+             for split in SPLITS for name in baseline_names()]
     return ["## Baselines (same data, same origins)", "",
-            "| naive val AUC | linear val AUC | naive test AUC | linear test AUC |",
-            "|---|---|---|---|", "| " + " | ".join(_fmt(v) for v in values) + " |", ""]
+            "| " + " | ".join(head for head, _ in cells) + " |", "|---" * len(cells) + "|",
+            "| " + " | ".join(_fmt(v) for _, v in cells) + " |", ""]
 
 
-def _phase1_section(study: optuna.Study, frame: pd.DataFrame) -> list[str]:
-    sub = frame[frame["study"] == study.study_name]
+def _phase1_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
+    sub = frame[frame["study"] == study.name]
     states = sub["state"].value_counts().to_dict()
-    lines = [f"## {study.study_name}", "",
+    lines = [f"## {study.name}", "",
              "Trials: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())), ""]
-    stop = early_stop_of(study)
+    stop = study.early_stop
     if stop is not None:
         lines += [f"Converged: the top {stop.top_k} of {stop.n_complete} complete trials lay "
                   f"within {stop.spread:.4f} (threshold {stop.threshold}) when the study held "
                   f"{stop.n_trials} trials; no further trial was launched.", ""]
     else:
         lines += ["Not converged (no early stop recorded).", ""]
-    noise = noise_of(study)
+    noise = study.noise
     if noise is not None:
         lines += [f"Early-stop threshold=auto: {noise.factor:g} × the seed SD {noise.sd:.4f} of "
                   f"trial {noise.of} (the first forced config) over {len(noise.values)} further "
                   f"seeds = {noise.threshold:.4f}.", ""]
     best = best_per_group(sub.assign(budget=col(sub, "params_budget"),
                                      style=col(sub, "params_style")),
-                          ["budget", "style"], study.direction.name == "MAXIMIZE")
+                          ["budget", "style"], study.maximize)
     lines += ["| budget | style | best objective | val AUC [95% CI] | test AUC of that trial "
               "[95% CI] | trial | d_model × layers × heads | exact params | trials | failed |",
               "|---|---|---|---|---|---|---|---|---|---|"]
@@ -106,11 +113,12 @@ def _phase1_section(study: optuna.Study, frame: pd.DataFrame) -> list[str]:
             f"{with_ci(r, 'val_auc')} | {with_ci(r, 'test_auc')} | "
             f"{_fmt(r.get('number'), ',')} | {arch} | {_fmt(r.get('params_exact'), ',')} | "
             f"{r['trials']} | {r['failed']} |")
-    return [*lines, "", *_baseline_verdicts(sub, study.direction.name == "MAXIMIZE"), ""]
+    return [*lines, "", *_baseline_verdicts(sub, study.maximize), ""]
 
 
 def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
-    """Whether the best trial beats the naive and linear baselines, on its paired intervals."""
+    """Whether the best trial beats each baseline, on its paired intervals (the last
+    registered, the most demanding, first)."""
     done = sub[sub["state"] == "COMPLETE"]
     if done.empty:
         return []
@@ -118,9 +126,9 @@ def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
     lines = []
     for split, label in (("val", "validation"), ("test", "test")):
         parts = []
-        for name in ("linear", "naive"):
-            key = f"{split}_minus_{name}"
-            low, high = best.get(f"{key}_low"), best.get(f"{key}_high")
+        for name in reversed(baseline_names()):
+            keys = metric_keys(name, split)
+            key, low, high = keys.gap, best.get(keys.gap_low), best.get(keys.gap_high)
             if low is None or high is None or pd.isna(low) or pd.isna(high):
                 continue
             parts.append(f"{verdict(low, high)} the {name} baseline (AUC gap "
@@ -132,25 +140,24 @@ def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
             "origins):", "", *lines] if lines else []
 
 
-def _seeds_section(study: optuna.Study, frame: pd.DataFrame, storage: str) -> list[str]:
+def _seeds_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
     """The replicated configs over seeds, budgets ranked by replicate mean, and whether the top
     budget is separable from the next: their gap against twice the pooled seed SD."""
-    seeds = seed_stats(study, open_replicas(storage, study.study_name))
+    seeds = study.seeds
     if not seeds:
         return []
-    sub = frame[frame["study"] == study.study_name].set_index("number")
+    sub = frame[frame["study"] == study.name].set_index("number")
     noise = pooled_sd(list(seeds.values()))
     lines = [f"### Seed replicates ({len(seeds)} configs; pooled seed SD {noise:.4f})", "",
              "| budget | style | trial | objective over seeds | mean ± sd | seeds |",
              "|---|---|---|---|---|---|"]
-    sign = 1.0 if study.direction.name == "MAXIMIZE" else -1.0
+    sign = 1.0 if study.maximize else -1.0
     for n, s in sorted(seeds.items(), key=lambda kv: -sign * kv[1].mean):
         budget, style = sub.loc[n].get("params_budget"), sub.loc[n].get("params_style")
         lines.append(f"| {budget} | {style} | {n} | {', '.join(f'{v:.4f}' for v in s.values)} "
                      f"| {s.mean:.4f} ± {s.sd:.4f} | {len(s.values)} |")
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     ranked = [(r.budget, seeds.get(r.best_trial), r.best_value) for r in
-              rank_budgets(ranked_outcomes(complete, seeds), study.direction.name.lower())]
+              rank_budgets(ranked_outcomes(study.complete, seeds), study.direction)]
     lines += ["", "Budgets by their best config (its mean over seeds where replicated): "
               + ", ".join(f"{b} {v:.4f}" + (f" ± {s.sd:.4f} over {len(s.values)} seeds"
                                              if s else " (one seed)")
@@ -166,21 +173,20 @@ def _seeds_section(study: optuna.Study, frame: pd.DataFrame, storage: str) -> li
     return [*lines, ""]
 
 
-def _phase2_section(studies: Sequence[optuna.Study], frame: pd.DataFrame) -> list[str]:
+def _phase2_section(studies: Sequence[StudySnapshot], frame: pd.DataFrame) -> list[str]:
     """Each phase-2 study's best beside phase 1's best of its budget; columns: its parameters."""
-    names = sorted({k for s in studies for t in s.get_trials(deepcopy=False) for k in t.params}
-                   - {"budget"})
+    names = sorted({k for s in studies for t in s.trials for k in t.params} - {"budget"})
     params = [f"params_{n}" for n in names]
     lines = ["## Phase 2 beside phase 1", "",
              "| budget | phase-1 best | phase-2 best | change | phase-2 trial | "
              + " | ".join(names) + " | test AUC | trials | failed |",
              "|" + "---|" * (8 + len(names))]
     for study in studies:
-        maximize = study.direction.name == "MAXIMIZE"
-        sub = frame[frame["study"] == study.study_name]
+        maximize = study.maximize
+        sub = frame[frame["study"] == study.name]
         budgets = col(sub, "params_budget").dropna()
         budget = str(budgets.mode().iloc[0]) if len(budgets) else "?"
-        p1 = frame[(frame["study"] == parent_of(study)) & (frame["state"] == "COMPLETE")]
+        p1 = frame[(frame["study"] == study.parent) & (frame["state"] == "COMPLETE")]
         ref = p1[col(p1, "params_budget") == budget]["value"]
         ref_best = (ref.max() if maximize else ref.min()) if len(ref) else np.nan
         done = sub[sub["state"] == "COMPLETE"]
@@ -215,11 +221,11 @@ def _curves_section(frame: pd.DataFrame) -> list[str]:
     return [*lines, ""]
 
 
-def _importance_section(studies: Sequence[optuna.Study]) -> list[str]:
+def _importance_section(studies: Sequence[StudySnapshot]) -> list[str]:
     lines = ["## Parameter importances (Optuna's fANOVA)", ""]
     for study in studies:
         imp = _importances(study)
-        lines.append(f"**{study.study_name}**: " + (imp if isinstance(imp, str) else ""))
+        lines.append(f"**{study.name}**: " + (imp if isinstance(imp, str) else ""))
         if not isinstance(imp, str):
             lines += ["", "| parameter | importance |", "|---|---|"]
             lines += [f"| {k} | {v:.3f} |" for k, v in imp]
@@ -227,16 +233,17 @@ def _importance_section(studies: Sequence[optuna.Study]) -> list[str]:
     return lines
 
 
-def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, storage: str) -> str:
-    """The human summary (Markdown)."""
-    shown = display_url(storage)
-    lines = ["# budget_hpo report", "", f"Storage: `{shown}`  ",
-             f"Written: {datetime.now().isoformat(timespec='seconds')}", "", *_baselines(frame)]
-    phase1 = [s for s in studies if parent_of(s) is None]
+def summary_markdown(snapshot: ReportSnapshot) -> str:
+    """The human summary (Markdown): a pure function of ``snapshot``."""
+    frame = trials_frame(snapshot)
+    studies = snapshot.studies
+    lines = ["# budget_hpo report", "", f"Storage: `{snapshot.storage}`  ",
+             f"Written: {snapshot.read_at.isoformat(timespec='seconds')}", "",
+             *_baselines(frame)]
+    phase1, phase2 = snapshot.phase1, snapshot.phase2
     for study in phase1 or studies[:1]:
-        lines += [*_phase1_section(study, frame), *_seeds_section(study, frame, storage)]
-    lines += datasets_section(studies, frame)
-    phase2 = [s for s in studies if parent_of(s) is not None]
+        lines += [*_phase1_section(study, frame), *_seeds_section(study, frame)]
+    lines += datasets_section(snapshot)
     if phase2:
         lines += _phase2_section(phase2, frame)
     lines += [*_curves_section(frame), *_importance_section(studies),
@@ -246,5 +253,5 @@ def summary_markdown(studies: Sequence[optuna.Study], frame: pd.DataFrame, stora
               "time, the Pareto front)" + (", `datasets.png` (one line per dataset)"
                                             if len(phase1) >= 2 else "")
               + ". Trials: `trials.csv`.", "",
-              f"Browse the studies live: `{dashboard_command(storage)}`", ""]
+              f"Browse the studies live: `{snapshot.dashboard}`", ""]
     return "\n".join(lines)

@@ -20,36 +20,9 @@ from dataclasses import dataclass, replace
 from budget_hpo.errors import ConfigError
 from budget_hpo.records import NoiseRecord
 from budget_hpo.schema import EarlyStopConfig
+from budget_hpo.trial.validation import is_auto
 
-__all__ = ["AUTO", "Convergence", "check_convergence", "check_rule", "in_force", "is_auto"]
-
-AUTO = "auto"  # search.early_stop.threshold: from measured seed noise
-
-
-def is_auto(rule: EarlyStopConfig) -> bool:
-    return rule.threshold == AUTO
-
-
-def check_rule(rule: EarlyStopConfig) -> None:
-    """Refuse a rule that could never fire or always fires.
-
-    Raises:
-        ConfigError: ``patience < 1``, ``top_k < 2``, a ``threshold`` neither a number >= 0 nor
-            ``auto``, or (with ``auto``) ``noise_seeds < 2`` or ``noise_factor <= 0``.
-    """
-    if rule.patience < 1:
-        raise ConfigError("search.early_stop.patience", rule.patience, "an integer >= 1")
-    if rule.top_k < 2:
-        raise ConfigError("search.early_stop.top_k", rule.top_k, "an integer >= 2")
-    if is_auto(rule):
-        if rule.noise_seeds < 2:
-            raise ConfigError("search.early_stop.noise_seeds", rule.noise_seeds,
-                              "an integer >= 2 (threshold=auto needs a standard deviation)")
-        if not rule.noise_factor > 0:
-            raise ConfigError("search.early_stop.noise_factor", rule.noise_factor, "a number > 0")
-    elif isinstance(rule.threshold, str) or not rule.threshold >= 0:
-        raise ConfigError("search.early_stop.threshold", rule.threshold,
-                          f"a number >= 0, or {AUTO} (noise_factor x the measured seed SD)")
+__all__ = ["Convergence", "check_convergence", "in_force"]
 
 
 def in_force(rule: EarlyStopConfig, noise: NoiseRecord | None) -> EarlyStopConfig:

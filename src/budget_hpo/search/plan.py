@@ -12,17 +12,16 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
-from budget_hpo.configs import compose_config, composer, group_options
+from budget_hpo.compose import compose_config, composer
+from budget_hpo.config_dirs import group_options
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config, EarlyStopConfig, typed_config
-from budget_hpo.search.checks import check_search
-from budget_hpo.search.early_stop import is_auto
 from budget_hpo.search.forced import ForcedTrial, forced_trials
 from budget_hpo.search.space import search_params
 from budget_hpo.search.storage import display_url
 from budget_hpo.trial.data import load_panel
 from budget_hpo.trial.models import exact_parameter_count
-from budget_hpo.trial.validate import check_config
+from budget_hpo.trial.validation import check_config, check_search, is_auto
 
 __all__ = ["PlanRow", "format_plan", "plan_rows", "run_plan"]
 

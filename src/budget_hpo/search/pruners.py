@@ -12,18 +12,9 @@ from typing import Any
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config
 from budget_hpo.trial.pruning import Reporter
-from budget_hpo.trial.validate import at_least
+from budget_hpo.trial.validation import PRUNERS, check_pruning
 
-__all__ = ["PRUNERS", "check_pruning", "make_pruner", "open_reporter"]
-
-PRUNERS = ("none", "median", "hyperband", "threshold")
-
-
-def check_pruning(cfg: Config) -> None:
-    """Refuse an unknown pruner or a non-positive check interval (one line each)."""
-    if cfg.search.pruner not in PRUNERS:
-        raise ConfigError("search.pruner", cfg.search.pruner, " | ".join(PRUNERS))
-    at_least("search.prune_every", cfg.search.prune_every, 1)
+__all__ = ["make_pruner", "open_reporter"]
 
 
 def make_pruner(

@@ -13,7 +13,7 @@ resumes them like any other trial. ``search.replicates.seeds=0`` turns them off.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from budget_hpo.search.study import best_first
 
 __all__ = [
     "Replicate", "SeedStats", "enqueue_replicates", "open_replicas", "pooled_sd",
-    "replicate_study_name", "seed_stats", "top_configs",
+    "replicate_study_name", "seed_stats", "seed_stats_of", "top_configs",
 ]
 
 
@@ -97,14 +97,24 @@ def seed_stats(study: optuna.Study, replicas: optuna.Study | None) -> dict[int, 
     """Trial number -> its objective over seeds, for every trial that has COMPLETE replicates."""
     if replicas is None:
         return {}
+    complete = (TrialState.COMPLETE,)
+    reruns = [(TrialRecord.from_attrs(rep.user_attrs).replicate_of, rep.value)
+              for rep in replicas.get_trials(deepcopy=False, states=complete)]
+    values = {t.number: t.value for t in study.get_trials(deepcopy=False, states=complete)}
+    return seed_stats_of(values, reruns)
+
+
+def seed_stats_of(values: Mapping[int, float | None],
+                  reruns: Iterable[tuple[int | None, float | None]]) -> dict[int, SeedStats]:
+    """The rule behind :func:`seed_stats`, on plain values: ``values`` maps each COMPLETE trial
+    of the phase to its objective, ``reruns`` holds each COMPLETE replicate's ``replicate_of``
+    and objective. A rerun of a trial that is not COMPLETE in the phase is left out."""
     by_trial: dict[int, list[float]] = {}
-    for rep in replicas.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        of = TrialRecord.from_attrs(rep.user_attrs).replicate_of
-        if of is not None and rep.value is not None:
-            by_trial.setdefault(of, []).append(float(rep.value))
-    trials = {t.number: t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))}
-    return {n: SeedStats(n, (float(trials[n].value or 0.0), *values))
-            for n, values in sorted(by_trial.items()) if n in trials}
+    for of, value in reruns:
+        if of is not None and value is not None:
+            by_trial.setdefault(of, []).append(float(value))
+    return {n: SeedStats(n, (float(values[n] or 0.0), *runs))
+            for n, runs in sorted(by_trial.items()) if n in values}
 
 
 def pooled_sd(stats: Sequence[SeedStats]) -> float:

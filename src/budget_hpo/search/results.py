@@ -1,7 +1,7 @@
 """The phase's results file, ``optimization_results.yaml`` in the sweep folder.
 
-The sweeper writes it when a phase ends normally; its ``phase_end`` flag tells the Phase2Callback
-whether this worker writes the phase-2 files and the report.
+The sweeper writes it when a phase ends normally; its ``phase_end`` flag tells the phase end
+(:mod:`budget_hpo.phase_end`) whether this worker writes the phase-2 files and the report.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from optuna.trial import TrialState
 from budget_hpo.search.storage import display_url
 from budget_hpo.search.study import early_stop_of
 
-__all__ = ["write_results"]
+__all__ = ["RESULTS_FILE", "write_results"]
+
+RESULTS_FILE = "optimization_results.yaml"  # the sweeper writes it when a phase ends normally
 
 log = logging.getLogger(__name__)
 

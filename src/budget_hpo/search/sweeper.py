@@ -36,13 +36,11 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 
-from budget_hpo.configs import dataset_name, natural_key
+from budget_hpo.dataset_names import dataset_name
 from budget_hpo.errors import ConfigError
+from budget_hpo.natural_sort import natural_key
 from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
-from budget_hpo.search.callbacks import RESULTS_FILE
-from budget_hpo.search.checks import check_search
-from budget_hpo.search.early_stop import is_auto
 from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
@@ -54,7 +52,7 @@ from budget_hpo.search.replicates import (
     replicate_study_name,
     top_configs,
 )
-from budget_hpo.search.results import write_results
+from budget_hpo.search.results import RESULTS_FILE, write_results
 from budget_hpo.search.space import check_space, search_params
 from budget_hpo.search.storage import display_url, open_study, parse_url, study_lock
 from budget_hpo.search.study import (
@@ -66,6 +64,7 @@ from budget_hpo.search.study import (
     running_trials,
     update_early_stop,
 )
+from budget_hpo.trial.validation import check_search, is_auto
 
 __all__ = ["BudgetSweeperImpl"]
 

@@ -33,7 +33,7 @@ def load_model(path: str | Path) -> tuple[Any, Config]:
 
     from budget_hpo.schema import typed_config
     from budget_hpo.trial.models import build_model
-    from budget_hpo.trial.validate import check_config
+    from budget_hpo.trial.validation import check_config
 
     saved = torch.load(path, map_location="cpu", weights_only=False)
     cfg = typed_config(OmegaConf.create(saved["config"]))

@@ -1,11 +1,12 @@
-"""Time-ordered splits and scores: direction AUC of a forecast, and the naive and linear baselines.
+"""Time-ordered splits and scores: the realised change over the horizon and the direction AUC.
 
 The panel's last ``test_size`` steps are the test split, the ``val_size`` steps before them the
 validation split, everything earlier is training data. An evaluation *origin* ``c`` is the last
 observed step of a forecast; its targets are steps ``c+1..c+h``. An origin belongs to a split when
 all its targets lie inside it (origins whose targets straddle two splits are dropped). The label of
 (series, origin) is "the realised change over the horizon exceeds the threshold"; the model's score
-is its forecast of that change. Baselines are fitted on the training split only.
+is its forecast of that change. The baselines (:mod:`budget_hpo.trial.baselines`) are fitted on
+the training split only.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import Ridge
-from sklearn.metrics import roc_auc_score
 
 from budget_hpo.errors import ConfigError
 
-__all__ = [
-    "Splits", "direction_auc", "horizon_change", "linear_scores", "make_splits", "naive_scores",
-]
+__all__ = ["Splits", "direction_auc", "horizon_change", "make_splits"]
 
 
 @dataclass(frozen=True)
@@ -56,28 +53,10 @@ def horizon_change(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.
     return csum[origins + 1 + horizon] - csum[origins + 1]
 
 
-def naive_scores(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-    """The naive forecast of the change: the last ``horizon`` steps' change continues."""
-    return horizon_change(values, origins - horizon, horizon)
-
-
-def _lag_features(values: np.ndarray, origins: np.ndarray, lags: int) -> np.ndarray:
-    return np.stack([values[c - lags + 1 : c + 1].reshape(-1) for c in origins])
-
-
-def linear_scores(
-    values: np.ndarray, splits: Splits, horizon: int, origins: np.ndarray, lags: int = 4
-) -> np.ndarray:
-    """Ridge on the last ``lags`` steps of every series, fitted on training-split targets only."""
-    fit_origins = np.arange(lags - 1, splits.train_end - horizon)
-    model = Ridge(alpha=1.0).fit(
-        _lag_features(values, fit_origins, lags), horizon_change(values, fit_origins, horizon)
-    )
-    return np.asarray(model.predict(_lag_features(values, origins, lags)))
-
-
 def direction_auc(realised: np.ndarray, score: np.ndarray, threshold: float) -> float:
     """ROC AUC of ``score`` for the label ``realised > threshold`` over all (origin, series)."""
+    from sklearn.metrics import roc_auc_score
+
     labels = (np.asarray(realised) > threshold).reshape(-1)
     if labels.all() or not labels.any():
         raise ConfigError(

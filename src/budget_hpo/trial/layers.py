@@ -3,16 +3,19 @@
 Re-classed in place by :func:`budget_hpo.trial.kernels.use_fast_kernels`; the parameters, their
 names and the parameter count stay exactly as built.
 
+* :class:`FastFullAttention`: neuralforecast's ``FullAttention`` whose attention dropout in
+  training is :func:`budget_hpo.trial.dropout.attend`.
+* :class:`PointwiseConv1d`: ``Conv1d`` with ``kernel_size=1`` as a matrix multiply.
 * :class:`FastTransEncoderLayer`: the encoder layer's feed-forward network is two pointwise
   ``Conv1d`` over a transposed ``[B, d, N]`` view. Written as two ``linear`` on ``[B, N, d]``,
   every activation, dropout mask and gradient is contiguous: the stock layer's activations are
   transposed views, so its GELU, dropout multiplies and their backward walk memory with a stride
   and the second convolution copies its input. Its convolutions are the re-classed
-  :class:`~budget_hpo.trial.kernels.PointwiseConv1d` (left as built, the stock forward runs).
+  :class:`PointwiseConv1d` (left as built, the stock forward runs).
 * :class:`FastAttentionLayer`: in self-attention (queries, keys and values the same tensor, as in
   every encoder layer) the three projections are one matrix multiply with the three weights
   stacked, and the heads are split with one copy; the attention itself is
-  :func:`budget_hpo.trial.kernels.attend`.
+  :func:`budget_hpo.trial.dropout.attend`.
 
 Random draws come in the stock order (attention weights, attention output, the two feed-forward
 dropouts), so a layer with given dropout masks computes what the stock layer computes.
@@ -20,21 +23,67 @@ dropouts), so a layer with given dropout masks computes what the stock layer com
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from budget_hpo.trial.kernels import (
-    FastFullAttention,
-    PointwiseConv1d,
-    attend,
-    attention_scale,
-    stock_class,
-)
+from budget_hpo.trial.dropout import attend
 
-__all__ = ["FastAttentionLayer", "FastTransEncoderLayer"]
+__all__ = [
+    "FastAttentionLayer", "FastFullAttention", "FastTransEncoderLayer", "PointwiseConv1d",
+    "attention_scale", "stock_class",
+]
+
+
+def attention_scale(attention: Any, head_dim: int) -> float:
+    """The softmax scale of neuralforecast's ``FullAttention``: its own, else 1/sqrt(E)."""
+    return float(attention.scale) if attention.scale else 1.0 / math.sqrt(head_dim)
+
+
+class FastFullAttention(nn.Module):
+    """neuralforecast's ``FullAttention`` whose attention dropout uses
+    :func:`~budget_hpo.trial.dropout.keep_mask`.
+
+    Training with dropout: :func:`~budget_hpo.trial.dropout.attend`. Anything else (evaluation,
+    no dropout, a causal mask, returned attention weights) runs the original forward.
+    """
+
+    def forward(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                attn_mask: object, tau: object = None, delta: object = None
+                ) -> tuple[torch.Tensor, None]:
+        dropout: Any = self.dropout
+        p = float(dropout.p)
+        if not self.training or p == 0.0 or not self.plain(attn_mask):
+            return stock_class(self).forward(self, queries, keys, values, attn_mask, tau, delta)
+        q, k, v = (t.permute(0, 2, 1, 3) for t in (queries, keys, values))  # [B, H, L, E]
+        out = attend(q, k, v, attention_scale(self, q.shape[-1]), p)
+        return out.permute(0, 2, 1, 3).contiguous(), None
+
+    def plain(self, attn_mask: object) -> bool:
+        """Whether :func:`~budget_hpo.trial.dropout.attend` computes this attention: no weights to
+        return, no mask."""
+        return not self.output_attention and not (self.mask_flag and attn_mask)
+
+
+def stock_class(module: nn.Module) -> Any:
+    """The neuralforecast class ``module`` was re-classed from (the base after our mixin)."""
+    return type(module).__mro__[2]
+
+
+class PointwiseConv1d(nn.Conv1d):
+    """``Conv1d`` with ``kernel_size=1`` computed as a matrix multiply over the channel axis."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x: [B, C_in, L]
+        return self.channels_last(x.transpose(1, 2)).transpose(1, 2)  # [B, C_out, L]
+
+    def channels_last(self, x: torch.Tensor) -> torch.Tensor:
+        """The same map on ``[B, L, C_in]`` (no transposes): ``[B, L, C_out]``."""
+        return F.linear(x, self.weight.squeeze(-1), self.bias)
+
+
 
 
 class FastTransEncoderLayer(nn.Module):

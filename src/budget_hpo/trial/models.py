@@ -15,7 +15,9 @@ from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config
 from budget_hpo.trial.sizing import Architecture
 
-__all__ = ["LOSSES", "MODELS", "build_model", "count_parameters", "exact_parameter_count"]
+__all__ = [
+    "LOSSES", "MODELS", "build_model", "count_parameters", "exact_parameter_count", "model_batch",
+]
 
 LOSSES = ("mse", "mae")
 
@@ -155,3 +157,12 @@ def exact_parameter_count(cfg: Config, arch: Architecture, n_series: int) -> int
     with torch.device("meta"):
         model = build_model(cfg, arch, n_series)
     return count_parameters(model)
+
+
+def model_batch(x: Any) -> dict[str, Any]:
+    """The batch a neuralforecast model's ``forward`` takes for input windows ``x`` (no
+    exogenous variables, nothing missing)."""
+    import torch
+
+    return {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
+            "hist_exog": None, "stat_exog": None}

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from budget_hpo.records import TrialRecord
-from budget_hpo.trial.throughput import model_batch
+from budget_hpo.trial.models import model_batch
 
 __all__ = ["Reporter", "pruning_callback", "validation_forecast"]
 

@@ -1,17 +1,24 @@
-"""What a trial measured: :class:`TrialResult`, written as ``result.json`` beside the job's log."""
+"""What a trial measured: :class:`TrialResult`, written as ``result.json`` beside the job's log.
+
+The baselines' metrics are kept by name in ``TrialResult.baselines`` (flat, under the names of
+:func:`budget_hpo.trial.baselines.metric_keys`), read as attributes (``result.naive_val_auc``)
+and written into ``result.json`` beside the fixed fields, under the same names.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from budget_hpo.trial.baselines import SPLITS, MetricAttributes, baselines, metric_keys
 
 __all__ = ["TrialResult", "write_result"]
 
 
 @dataclass(frozen=True)
-class TrialResult:
+class TrialResult(MetricAttributes):
     """What a trial measured; written as ``result.json`` and summarised in one line."""
 
     budget: str
@@ -35,34 +42,10 @@ class TrialResult:
     objective_value: float
     val_auc: float
     test_auc: float
-    naive_val_auc: float
-    naive_test_auc: float
-    linear_val_auc: float
-    linear_test_auc: float
     val_auc_low: float
     val_auc_high: float
     test_auc_low: float
     test_auc_high: float
-    naive_val_auc_low: float
-    naive_val_auc_high: float
-    linear_val_auc_low: float
-    linear_val_auc_high: float
-    naive_test_auc_low: float
-    naive_test_auc_high: float
-    linear_test_auc_low: float
-    linear_test_auc_high: float
-    val_minus_naive: float
-    val_minus_naive_low: float
-    val_minus_naive_high: float
-    val_minus_linear: float
-    val_minus_linear_low: float
-    val_minus_linear_high: float
-    test_minus_naive: float
-    test_minus_naive_low: float
-    test_minus_naive_high: float
-    test_minus_linear: float
-    test_minus_linear_low: float
-    test_minus_linear_high: float
     val_mae: float
     test_mae: float
     n_val_origins: int
@@ -72,6 +55,7 @@ class TrialResult:
     train_time_s: float
     setup_time_s: float
     eval_time_s: float
+    baselines: dict[str, float] = field(default_factory=dict)  # naive_val_auc, val_minus_gbt...
     curves: str | None = None  # where the training curves went (logger), if anywhere
     forecasts: str | None = None  # the saved forecasts (forecasts.parquet), if written
 
@@ -82,15 +66,26 @@ class TrialResult:
             f"n_layers={self.n_layers} n_heads={self.n_heads} params={self.params_exact:,} "
             f"val_auc={self.val_auc:.4f} [{self.val_auc_low:.3f}, {self.val_auc_high:.3f}] "
             f"test_auc={self.test_auc:.4f} [{self.test_auc_low:.3f}, {self.test_auc_high:.3f}] "
-            f"(naive {self.naive_val_auc:.3f}/{self.naive_test_auc:.3f}, "
-            f"linear {self.linear_val_auc:.3f}/{self.linear_test_auc:.3f}) "
+            f"({self._baseline_summary()}) "
             f"{self.objective}={self.objective_value:.4f} wall={self.wall_time_s:.1f}s"
         )
+
+    def _baseline_summary(self) -> str:
+        """``naive 0.438/0.718, linear 0.778/0.854, ...``: each baseline's val/test AUC."""
+        aucs = {b.name: [self.baselines.get(metric_keys(b.name, s).auc) for s in SPLITS]
+                for b in baselines()}
+        return ", ".join(f"{name} {val:.3f}/{test:.3f}" for name, (val, test) in aucs.items()
+                         if val is not None and test is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The flat fields of ``result.json``: the fixed ones and every baseline metric."""
+        fixed = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "baselines"}
+        return {**fixed, **self.baselines}
 
 
 def write_result(result: TrialResult, path: Path) -> None:
     """Write the result as JSON (atomically: a reader never sees half a file)."""
-    payload: dict[str, Any] = asdict(result)
+    payload = result.to_dict()
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(payload, indent=2) + "\n")
     tmp.replace(path)

@@ -30,13 +30,14 @@ from budget_hpo.trial.result import TrialResult, write_result
 from budget_hpo.trial.scoring import (
     Fit,
     SplitMetrics,
-    flat_fields,
+    baseline_fields,
+    model_fields,
     score_forecasts,
     split_scores,
 )
 from budget_hpo.trial.sizing import Architecture
 from budget_hpo.trial.tracking import RunInfo, build_logger
-from budget_hpo.trial.validate import check_config
+from budget_hpo.trial.validation import check_config
 
 __all__ = ["TrialResult", "fit_and_forecast", "prepare_data", "run_trial"]
 
@@ -201,7 +202,8 @@ def _assemble(
         seed=cfg.seed, n_series=panel.n_series, train_steps=cfg.trainer.max_steps,
         objective=cfg.objective.name, direction=cfg.objective.direction,
         objective_value=val.auc if cfg.objective.name == "auc" else val.mae,
-        **flat_fields("val", val), **flat_fields("test", test),
+        **model_fields("val", val), **model_fields("test", test),
+        baselines={**baseline_fields("val", val), **baseline_fields("test", test)},
         val_mae=val.mae, test_mae=test.mae,
         n_val_origins=len(splits.val_origins), n_test_origins=len(splits.test_origins),
         final_train_loss=fit.losses[-1] if fit.losses else float("nan"),

@@ -1,27 +1,25 @@
-"""Score a trained model's forecasts: AUC and MAE per split, beside the baselines' AUC."""
+"""Score a trained model's forecasts: AUC and MAE per split, beside every registered baseline's
+AUC (:mod:`budget_hpo.trial.baselines`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from budget_hpo.schema import BootstrapConfig, Config
+from budget_hpo.trial.baseline_cache import all_scores
+from budget_hpo.trial.baselines import SPLITS, metric_keys
 from budget_hpo.trial.bootstrap import Interval, bootstrap_aucs, interval
 from budget_hpo.trial.data import Panel
-from budget_hpo.trial.evaluation import (
-    Splits,
-    direction_auc,
-    horizon_change,
-    linear_scores,
-    naive_scores,
-)
+from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change
 
 __all__ = [
-    "Fit", "Scored", "SplitMetrics", "auc_metrics", "flat_fields", "score_forecasts",
-    "split_scores",
+    "BaselineMetrics", "Fit", "Scored", "SplitMetrics", "auc_metrics", "baseline_fields",
+    "flat_fields", "model_fields", "score_forecasts", "split_scores",
 ]
 
 
@@ -41,52 +39,69 @@ class Fit:
 
 
 @dataclass(frozen=True)
-class SplitMetrics:
-    """One split's scores: the model's AUC and MAE, the baselines' AUC on the same origins, and
-    95% block-bootstrap intervals of the AUC and of its paired gaps to the baselines."""
+class BaselineMetrics:
+    """A baseline's AUC on a split with its 95% block-bootstrap interval, and the model's paired
+    gap to it (model AUC - baseline AUC on the same resamples)."""
 
     auc: float
-    naive_auc: float
-    linear_auc: float
+    ci: Interval
+    gap: Interval
+
+
+@dataclass(frozen=True)
+class SplitMetrics:
+    """One split's scores: the model's AUC (with its 95% interval) and MAE, and each registered
+    baseline's metrics on the same origins, by name."""
+
+    auc: float
     mae: float
     auc_ci: Interval
-    naive_ci: Interval
-    linear_ci: Interval
-    minus_naive: Interval  # model AUC - naive AUC, paired on the same resamples
-    minus_linear: Interval
+    baselines: dict[str, BaselineMetrics]
 
 
 Scored = dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]  # split -> (realised, scores)
 
 
+def _origins(splits: Splits) -> dict[str, np.ndarray]:
+    return {"val": splits.val_origins, "test": splits.test_origins}
+
+
 def split_scores(cfg: Config, panel: Panel, splits: Splits, fit: Fit) -> Scored:
     """Per split (``val``, ``test``): the realised change over the horizon and the model's and
-    baselines' scores from each origin, ``[origins, series]`` each: what every AUC of the split
-    is computed from (and what ``forecasts.parquet`` keeps)."""
+    every baseline's scores from each origin, ``[origins, series]`` each: what every AUC of the
+    split is computed from (and what ``forecasts.parquet`` keeps). The baselines' scores come
+    from the cache (``objective.baseline_cache``) when this data was scored before."""
     values, horizon = panel.values[: splits.length], cfg.data.horizon
+    folder = cfg.objective.baseline_cache
+    origins = _origins(splits)
+    every = np.concatenate([origins[split] for split in SPLITS])
+    baseline = all_scores(values, splits, horizon, every, None if folder is None else Path(folder))
     out: Scored = {}
-    for split, origins in (("val", splits.val_origins), ("test", splits.test_origins)):
-        rows = [fit.row_of[int(c)] for c in origins]
-        out[split] = (horizon_change(values, origins, horizon), {
-            "model": fit.scores[rows], "naive": naive_scores(values, origins, horizon),
-            "linear": linear_scores(values, splits, horizon, origins)})
+    start = 0
+    for split in SPLITS:
+        rows = slice(start, start + len(origins[split]))
+        start = rows.stop
+        model = fit.scores[[fit.row_of[int(c)] for c in origins[split]]]
+        out[split] = (horizon_change(values, origins[split], horizon),
+                      {"model": model, **{name: s[rows] for name, s in baseline.items()}})
     return out
 
 
 def auc_metrics(realised: np.ndarray, scores: dict[str, np.ndarray], threshold: float,
                 boot: BootstrapConfig, seed: int, mae: float = float("nan")) -> SplitMetrics:
     """A split's AUCs, their intervals and the paired gaps, from its realised changes and
-    scores (``mae`` is carried through: it does not depend on the label's threshold)."""
+    scores (``"model"`` and one entry per baseline; ``mae`` is carried through: it does not
+    depend on the label's threshold)."""
     auc = {k: direction_auc(realised, v, threshold) for k, v in scores.items()}
     samples = bootstrap_aucs(realised, scores, threshold, resamples=boot.resamples,
                              block=boot.block, seed=seed)
+    model, model_samples = auc["model"], samples["model"]
     return SplitMetrics(
-        auc=auc["model"], naive_auc=auc["naive"], linear_auc=auc["linear"], mae=mae,
-        auc_ci=interval(auc["model"], samples["model"]),
-        naive_ci=interval(auc["naive"], samples["naive"]),
-        linear_ci=interval(auc["linear"], samples["linear"]),
-        minus_naive=interval(auc["model"] - auc["naive"], samples["model"] - samples["naive"]),
-        minus_linear=interval(auc["model"] - auc["linear"], samples["model"] - samples["linear"]),
+        auc=model, mae=mae, auc_ci=interval(model, model_samples),
+        baselines={name: BaselineMetrics(auc[name], interval(auc[name], samples[name]),
+                                         interval(model - auc[name],
+                                                  model_samples - samples[name]))
+                   for name in scores if name != "model"},
     )
 
 
@@ -94,7 +109,7 @@ def score_forecasts(cfg: Config, splits: Splits, fit: Fit, scored: Scored
                     ) -> dict[str, SplitMetrics]:
     """Score the validation and test origins (``scored``: :func:`split_scores`)."""
     out = {}
-    for split, origins in (("val", splits.val_origins), ("test", splits.test_origins)):
+    for split, origins in _origins(splits).items():
         realised, scores = scored[split]
         targets = fit.cv[fit.cv["cutoff"].isin(origins)]
         mae = float(np.mean(np.abs(targets[fit.column].to_numpy() - targets["y"].to_numpy())))
@@ -105,14 +120,22 @@ def score_forecasts(cfg: Config, splits: Splits, fit: Fit, scored: Scored
 
 def flat_fields(split: str, metrics: SplitMetrics) -> dict[str, Any]:
     """A split's AUCs, intervals and gaps under the names of ``result.json`` and
-    ``trials.csv`` (``val_auc``, ``naive_val_auc_low``, ``val_minus_linear_high``...)."""
-    out: dict[str, Any] = {f"{split}_auc": metrics.auc, f"{split}_auc_low": metrics.auc_ci.low,
-                           f"{split}_auc_high": metrics.auc_ci.high}
-    for name, value, ci in (("naive", metrics.naive_auc, metrics.naive_ci),
-                            ("linear", metrics.linear_auc, metrics.linear_ci)):
-        out.update({f"{name}_{split}_auc": value, f"{name}_{split}_auc_low": ci.low,
-                    f"{name}_{split}_auc_high": ci.high})
-    for name, gap in (("naive", metrics.minus_naive), ("linear", metrics.minus_linear)):
-        key = f"{split}_minus_{name}"
-        out.update({key: gap.value, f"{key}_low": gap.low, f"{key}_high": gap.high})
+    ``trials.csv``: :func:`model_fields` and :func:`baseline_fields`."""
+    return {**model_fields(split, metrics), **baseline_fields(split, metrics)}
+
+
+def model_fields(split: str, metrics: SplitMetrics) -> dict[str, Any]:
+    """A split's model AUC and its interval (``val_auc``, ``val_auc_low``, ``val_auc_high``)."""
+    return {f"{split}_auc": metrics.auc, f"{split}_auc_low": metrics.auc_ci.low,
+            f"{split}_auc_high": metrics.auc_ci.high}
+
+
+def baseline_fields(split: str, metrics: SplitMetrics) -> dict[str, float]:
+    """A split's baseline AUCs, intervals and gaps under their :func:`metric_keys` names
+    (``naive_val_auc_low``, ``val_minus_linear_high``...)."""
+    out: dict[str, float] = {}
+    for name, b in metrics.baselines.items():
+        keys = metric_keys(name, split)
+        out.update(zip(keys, (b.auc, b.ci.low, b.ci.high, b.gap.value, b.gap.low, b.gap.high),
+                       strict=True))
     return out

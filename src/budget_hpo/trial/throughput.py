@@ -3,6 +3,7 @@
 MFU (model FLOPs utilisation) = FLOPs per step × steps / training seconds / matmul rate, where
 the FLOPs are counted by PyTorch's ``FlopCounterMode`` on one real forward + backward pass.
 :func:`training_step` is the bare step (no Lightning, no data loader) the benchmarks time.
+Benchmark code: ``scripts/`` uses it, the product does not.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["matmul_rate", "model_batch", "training_step", "training_step_flops"]
+from budget_hpo.trial.models import model_batch
+
+__all__ = ["matmul_rate", "training_step", "training_step_flops"]
 
 
 def matmul_rate(
@@ -63,15 +66,6 @@ def training_step_flops(model: Any, windows: int, input_size: int, n_series: int
         out.float().pow(2).mean().backward()
     model.zero_grad(set_to_none=True)
     return int(counter.get_total_flops())
-
-
-def model_batch(x: Any) -> dict[str, Any]:
-    """The batch a neuralforecast model's ``forward`` takes for input windows ``x`` (no
-    exogenous variables, nothing missing)."""
-    import torch
-
-    return {"insample_y": x, "insample_mask": torch.ones_like(x), "futr_exog": None,
-            "hist_exog": None, "stat_exog": None}
 
 
 def training_step(

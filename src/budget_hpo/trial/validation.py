@@ -1,0 +1,157 @@
+"""Where bad input is refused before training: every rule a trial (:func:`check_config`) and a
+phase sweep (:func:`check_search`) apply to a composed config, each problem one line naming the
+key, its value and what is allowed (:class:`budget_hpo.errors.ConfigError`).
+
+The trial's rules run before anything is built or trained; the sweep's run before any storage is
+touched. Both live here, below the search stage, so that ``trial/`` and ``search/`` call them
+without an upward import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from budget_hpo.errors import ConfigError
+from budget_hpo.schema import Config, EarlyStopConfig
+from budget_hpo.trial.models import LOSSES, MODELS
+from budget_hpo.trial.sizing import Architecture, resolve_architecture
+from budget_hpo.trial.tracking import check_logger
+
+__all__ = [
+    "ACCELERATORS",
+    "AUTO",
+    "OBJECTIVES",
+    "PRUNERS",
+    "at_least",
+    "check_config",
+    "check_early_stop",
+    "check_pruning",
+    "check_search",
+    "is_auto",
+]
+
+OBJECTIVES = {"auc": "maximize", "mae": "minimize"}  # the metric decides the direction
+ACCELERATORS = ("cpu", "gpu", "cuda", "mps", "auto")
+PRUNERS = ("none", "median", "hyperband", "threshold")  # search.pruner
+AUTO = "auto"  # search.early_stop.threshold: from measured seed noise
+
+
+def at_least(key: str, value: object, low: int) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is an integer >= ``low``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ConfigError(key, value, f"an integer >= {low}")
+
+
+def is_auto(rule: EarlyStopConfig) -> bool:
+    return rule.threshold == AUTO
+
+
+def check_config(cfg: Config) -> Architecture:
+    """Validate every value a trial uses and return the architecture it will build.
+
+    Raises:
+        ConfigError: the first bad key, with its value and what is allowed.
+    """
+    reg = cfg.regularization
+    if not 0.0 <= reg.dropout < 1.0:
+        raise ConfigError("regularization.dropout", reg.dropout, "0 <= dropout < 1")
+    if not reg.lr > 0.0:
+        raise ConfigError("regularization.lr", reg.lr, "lr > 0")
+    if not reg.weight_decay >= 0.0:
+        raise ConfigError("regularization.weight_decay", reg.weight_decay, "weight_decay >= 0")
+
+    check_logger(cfg)
+    model = cfg.model
+    if model.name not in MODELS:
+        raise ConfigError("model", model.name, " | ".join(MODELS))
+    if model.loss not in LOSSES:
+        raise ConfigError("model.loss", model.loss, " | ".join(LOSSES))
+    at_least("model.batch_size", model.batch_size, 1)
+    at_least("model.input_size", model.input_size, 1)
+
+    data = cfg.data
+    at_least("data.horizon", data.horizon, 1)
+    at_least("data.val_size", data.val_size, data.horizon)
+    at_least("data.test_size", data.test_size, data.horizon)
+
+    trainer = cfg.trainer
+    at_least("trainer.max_steps", trainer.max_steps, 1)
+    at_least("trainer.eval_step", trainer.eval_step, 1)
+    at_least("trainer.devices", trainer.devices, 1)
+    if trainer.num_threads is not None:
+        at_least("trainer.num_threads", trainer.num_threads, 1)
+    if trainer.accelerator not in ACCELERATORS:
+        raise ConfigError("trainer.accelerator", trainer.accelerator, " | ".join(ACCELERATORS))
+
+    at_least("objective.bootstrap.resamples", cfg.objective.bootstrap.resamples, 1)
+    at_least("objective.bootstrap.block", cfg.objective.bootstrap.block, 1)
+    objective = cfg.objective
+    if objective.name not in OBJECTIVES:
+        raise ConfigError("objective", objective.name, " | ".join(OBJECTIVES))
+    if objective.direction != OBJECTIVES[objective.name]:
+        raise ConfigError("objective.direction", objective.direction, OBJECTIVES[objective.name])
+    return resolve_architecture(cfg)
+
+
+def check_search(
+    cfg: Config, *, n_trials: int, n_jobs: int, direction: str, budgets: Sequence[str]
+) -> None:
+    """Validate ``search.*`` and the sweeper's settings (``budgets``: the budget options).
+
+    Raises:
+        ConfigError: the first bad key, with its value and what is allowed.
+    """
+    search = cfg.search
+    if direction != cfg.objective.direction:
+        raise ConfigError("hydra.sweeper.direction", direction,
+                          f"{cfg.objective.direction} (objective={cfg.objective.name})")
+    if not search.budgets:
+        raise ConfigError("search.budgets", "[]", "a non-empty list such as [2M,20M]")
+    for budget in search.budgets:
+        if budget not in budgets:
+            raise ConfigError("search.budgets", budget, " | ".join(budgets))
+    at_least("hydra.sweeper.n_trials", n_trials, 1)
+    at_least("hydra.sweeper.n_jobs", n_jobs, 1)
+    check_early_stop(search.early_stop)
+    if is_auto(search.early_stop) and not search.forced:
+        raise ConfigError("search.early_stop.threshold", "auto",
+                          "a number when search.forced=false (auto reruns the first forced config)")
+    check_pruning(cfg)
+    if not 0.0 <= search.max_failure_share <= 1.0:
+        raise ConfigError("search.max_failure_share", search.max_failure_share, "0 <= share <= 1")
+    at_least("search.min_trials_before_abort", search.min_trials_before_abort, 1)
+    at_least("search.heartbeat_interval", search.heartbeat_interval, 1)
+    at_least("search.grace_period", search.grace_period, 2 * search.heartbeat_interval + 1)
+    at_least("search.max_retries", search.max_retries, 0)
+    at_least("search.replicates.top_k", search.replicates.top_k, 1)
+    at_least("search.replicates.seeds", search.replicates.seeds, 0)
+    at_least("search.artifacts.checkpoints_top_k", search.artifacts.checkpoints_top_k, 0)
+
+
+def check_early_stop(rule: EarlyStopConfig) -> None:
+    """Refuse a rule that could never fire or always fires.
+
+    Raises:
+        ConfigError: ``patience < 1``, ``top_k < 2``, a ``threshold`` neither a number >= 0 nor
+            ``auto``, or (with ``auto``) ``noise_seeds < 2`` or ``noise_factor <= 0``.
+    """
+    if rule.patience < 1:
+        raise ConfigError("search.early_stop.patience", rule.patience, "an integer >= 1")
+    if rule.top_k < 2:
+        raise ConfigError("search.early_stop.top_k", rule.top_k, "an integer >= 2")
+    if is_auto(rule):
+        if rule.noise_seeds < 2:
+            raise ConfigError("search.early_stop.noise_seeds", rule.noise_seeds,
+                              "an integer >= 2 (threshold=auto needs a standard deviation)")
+        if not rule.noise_factor > 0:
+            raise ConfigError("search.early_stop.noise_factor", rule.noise_factor, "a number > 0")
+    elif isinstance(rule.threshold, str) or not rule.threshold >= 0:
+        raise ConfigError("search.early_stop.threshold", rule.threshold,
+                          f"a number >= 0, or {AUTO} (noise_factor x the measured seed SD)")
+
+
+def check_pruning(cfg: Config) -> None:
+    """Refuse an unknown pruner or a non-positive check interval (one line each)."""
+    if cfg.search.pruner not in PRUNERS:
+        raise ConfigError("search.pruner", cfg.search.pruner, " | ".join(PRUNERS))
+    at_least("search.prune_every", cfg.search.prune_every, 1)
