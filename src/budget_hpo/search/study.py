@@ -104,7 +104,8 @@ def record_result(trial: optuna.Trial, output_dir: Path) -> TrialRecord:
     path = output_dir / "result.json"
     if path.is_file():
         record = record.with_result(json.loads(path.read_text()))
-    annotate(trial, **record.to_attrs())
+    for key, value in record.to_attrs().items():  # flat: the baselines' metrics by stored name
+        trial.set_user_attr(key, value)
     return record
 
 
