@@ -3,7 +3,7 @@
 Optuna's heartbeats cover ``Study.optimize``; the phase sweeper runs trials by ask and tell, so it
 records heartbeats itself (:class:`Heartbeat`), fails stale trials itself and enqueues their
 retries itself (:func:`fail_stale`); where the beats are kept is the storage kind's business, and
-both take its :class:`~budget_hpo.search.storage_kinds.Liveness`. Each step is idempotent and runs
+both take its :class:`~budget_hpo.search.liveness.Liveness`. Each step is idempotent and runs
 under the study lock, so a worker killed between any two of them leaves a state the next pass
 completes:
 
@@ -28,7 +28,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from budget_hpo.records import TrialRecord
 from budget_hpo.search.faults import kill_point
-from budget_hpo.search.storage_kinds import Liveness
+from budget_hpo.search.liveness import Liveness
 
 __all__ = ["Heartbeat", "config_of", "enqueue_retries", "fail_stale", "retry_depth"]
 

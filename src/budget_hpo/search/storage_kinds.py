@@ -35,7 +35,7 @@ import fcntl
 import hashlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,63 +46,12 @@ import optuna
 from budget_hpo.errors import ConfigError
 from budget_hpo.passwords import hide
 from budget_hpo.search.journal import journal_lock, open_journal
+from budget_hpo.search.liveness import JournalLiveness, Liveness, RDBLiveness
 
 __all__ = [
-    "Journal", "JournalLiveness", "Liveness", "Postgres", "RDBKind", "RDBLiveness", "SQLite",
-    "StorageKind", "carries_password", "display_url", "register", "storage_kind",
-    "storage_kinds",
+    "Journal", "Postgres", "RDBKind", "SQLite", "StorageKind", "carries_password", "display_url",
+    "register", "storage_kind", "storage_kinds",
 ]
-
-
-class Liveness(ABC):
-    """Heartbeats of a study's running trials, as its storage keeps them (Optuna's heartbeat API:
-    ``record_heartbeat``, ``_get_stale_trial_ids``, ``get_heartbeat_interval``)."""
-
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-
-    @property
-    def interval(self) -> float:
-        """Seconds between two heartbeats of a running trial."""
-        return float(self.storage.get_heartbeat_interval())
-
-    def record(self, trial_id: int) -> None:
-        """Record a heartbeat for ``trial_id`` now."""
-        self.storage.record_heartbeat(trial_id)
-
-    def stale(self, study_id: int) -> list[int]:
-        """The RUNNING trials whose last heartbeat is older than the grace period."""
-        return list(self.storage._get_stale_trial_ids(study_id))
-
-    @abstractmethod
-    def unbeaten(self, trial_ids: Sequence[int]) -> list[int]:
-        """The trials among ``trial_ids`` that never beat (Optuna skips those forever)."""
-
-
-class RDBLiveness(Liveness):
-    """Optuna's heartbeats in an RDB storage's ``trial_heartbeats`` table."""
-
-    def unbeaten(self, trial_ids: Sequence[int]) -> list[int]:
-        if not trial_ids:
-            return []
-        from optuna.storages._rdb import models  # no public API lists trials without a beat
-
-        rdb = getattr(self.storage, "_backend", self.storage)  # Optuna wraps it in a cache
-        session = rdb.scoped_session()
-        try:
-            rows = session.query(models.TrialHeartbeatModel.trial_id).filter(
-                models.TrialHeartbeatModel.trial_id.in_(list(trial_ids))).all()
-        finally:
-            rdb.scoped_session.remove()
-        have = {trial_id for (trial_id,) in rows}
-        return [t for t in trial_ids if t not in have]
-
-
-class JournalLiveness(Liveness):
-    """The journal file's heartbeats, kept in the trials' system attributes (:mod:`.journal`)."""
-
-    def unbeaten(self, trial_ids: Sequence[int]) -> list[int]:
-        return list(self.storage.trials_without_heartbeat(trial_ids)) if trial_ids else []
 
 
 @dataclass(frozen=True)
