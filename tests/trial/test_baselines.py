@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from budget_hpo.records import TrialRecord
-from budget_hpo.report.rescore import rescore_frame
+from budget_hpo.report.rescore import rescore_frame, rescore_section
 from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot, TrialSnapshot
 from budget_hpo.trial.baselines import (
     Baseline,
@@ -117,6 +117,10 @@ def test_a_registered_baseline_reaches_records_results_forecasts_and_rescore(fli
     rescored = rescore_frame(snapshot, cfg.objective)
     assert set(FLIP) <= set(rescored.columns)
     assert rescored.loc[0, "flip_val_auc"] == again["val"].baselines["flip"].auc
+    section = "\n".join(rescore_section(rescored.assign(budget="2M", style="deep", number=0),
+                                        snapshot, cfg.objective))
+    assert "| val − flip [95% CI] | val − gbt [95% CI] | val − linear [95% CI] |" in section
+    assert f"{again['val'].baselines['flip'].gap.value:+.4f}" in section
 
 
 def test_a_forecasts_file_from_before_a_baseline_rescores_the_ones_it_has(tmp_path):

@@ -13,8 +13,10 @@ from typing import Any
 import pandas as pd
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.report.cells import with_ci
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.schema import ObjectiveConfig
+from budget_hpo.trial.baselines import baseline_names, metric_keys
 from budget_hpo.trial.forecasts import rescore
 from budget_hpo.trial.scoring import flat_fields
 
@@ -82,13 +84,13 @@ def rescore_section(rescored: pd.DataFrame, snapshot: ReportSnapshot,
              f"{objective.bootstrap.block}). Every trial: `rescored.csv`.", ""]
     if rescored.empty:
         return lines
-    lines += ["| study | budget | style | trial | val AUC [95% CI] | test AUC | val − linear "
-              "[95% CI] |", "|---|---|---|---|---|---|---|"]
+    names = tuple(reversed(baseline_names()))  # the most demanding first, as in the verdicts
+    lines += ["| study | budget | style | trial | val AUC [95% CI] | test AUC | "
+              + " | ".join(f"val − {n} [95% CI]" for n in names) + " |",
+              "|---" * (6 + len(names)) + "|"]
     for (study, budget, style), group in rescored.groupby(["study", "budget", "style"]):
         r = group.loc[group["val_auc"].idxmax()]
-        lines.append(
-            f"| {study} | {budget} | {style} | {int(r['number'])} | {r['val_auc']:.4f} "
-            f"[{r['val_auc_low']:.3f}, {r['val_auc_high']:.3f}] | {r['test_auc']:.4f} | "
-            f"{r['val_minus_linear']:+.4f} [{r['val_minus_linear_low']:+.3f}, "
-            f"{r['val_minus_linear_high']:+.3f}] |")
+        gaps = " | ".join(with_ci(r, metric_keys(n, "val").gap, "+") for n in names)
+        lines.append(f"| {study} | {budget} | {style} | {int(r['number'])} | "
+                     f"{with_ci(r, 'val_auc')} | {r['test_auc']:.4f} | {gaps} |")
     return [*lines, ""]
