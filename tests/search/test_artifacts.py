@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 def test_the_best_checkpoint_is_stored_and_rebuilds_the_model(tmp_path):
     settings = ArtifactsConfig(checkpoints_top_k=1, dir=str(tmp_path / "artifacts"))
-    assert run_sweep(tmp_path, extra=["search.artifacts.checkpoints_top_k=1",
+    assert run_sweep(tmp_path, extra=["model=itransformer",  # the tiny fixture has no weights
+                                      "search.artifacts.checkpoints_top_k=1",
                                       f"search.artifacts.dir={settings.dir}",
                                       "search.replicates.seeds=1"]) == 0
     study = load_phase(tmp_path)
