@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config
+from budget_hpo.trial.architecture import Architecture, formula_params
 
 __all__ = ["STYLES", "Architecture", "formula_params", "head_divisors", "resolve_architecture"]
 
 STYLES = ("shallow", "deep")
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """The transformer's shape; the single source of the sizes a model is built with."""
-
-    d_model: int
-    n_layers: int
-    n_heads: int
-    d_ff: int
-
-    @property
-    def formula_params(self) -> int:
-        """The seed's estimate, ``12 · n_layers · d_model²``."""
-        return formula_params(self.d_model, self.n_layers)
-
-
-def formula_params(d_model: int, n_layers: int) -> int:
-    """``12·L·d²``: 4·d² for the Q, K, V, O projections plus 8·d² for a 4·d feed-forward network."""
-    return 12 * n_layers * d_model * d_model
 
 
 def resolve_architecture(cfg: Config) -> Architecture:
