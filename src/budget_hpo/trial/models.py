@@ -8,44 +8,27 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config
-from budget_hpo.trial.sizing import Architecture
+from budget_hpo.trial.architecture import Architecture, DataShape
+from budget_hpo.trial.families import Family, constructor_kwargs, family
 
 __all__ = [
-    "LOSSES", "MODELS", "build_model", "count_parameters", "exact_parameter_count", "model_batch",
+    "FAST_KERNELS", "LOSSES", "build_model", "count_parameters", "exact_parameter_count",
+    "model_batch", "optimizer_kwargs",
 ]
 
 LOSSES = ("mse", "mae")
 
-
-def _itransformer(arch: Architecture, n_series: int) -> tuple[str, dict[str, Any]]:
-    return "iTransformer", {
-        "n_series": n_series,
-        "hidden_size": arch.d_model,
-        "e_layers": arch.n_layers,
-        "n_heads": arch.n_heads,
-        "d_ff": arch.d_ff,
-    }
-
-
-def _patchtst(arch: Architecture, n_series: int) -> tuple[str, dict[str, Any]]:
-    return "PatchTST", {
-        "hidden_size": arch.d_model,
-        "encoder_layers": arch.n_layers,
-        "n_heads": arch.n_heads,
-        "linear_hidden_size": arch.d_ff,
-    }
-
-
-# model.name -> (neuralforecast class name, architecture keyword arguments)
-MODELS: dict[str, Callable[[Architecture, int], tuple[str, dict[str, Any]]]] = {
-    "itransformer": _itransformer,
-    "patchtst": _patchtst,
-}
+# The families whose modules trial.kernels' re-classing knows: iTransformer's encoder layers,
+# attention layers and attention are the ones trial/layers.py rewrites and tests against the
+# stock layers; PatchTST has none of them and only its nn.Dropout modules are swapped. The
+# others are left stock: their own layers (decoders with cross-attention, ProbAttention,
+# auto-correlation, Fourier blocks, TimeXer's global-token encoder layer) were never compared
+# with the re-classed forwards, so swapping parts of them could change their maths unseen.
+FAST_KERNELS = frozenset({"itransformer", "patchtst"})
 
 
 def _loss(name: str) -> Any:
@@ -77,52 +60,62 @@ def build_model(
 ) -> Any:
     """Instantiate the configured neuralforecast model with ``arch``, regularisation and trainer.
 
-    Weight decay is carried by AdamW; Lightning options pass through the model constructor.
-    Build it under ``torch.device("meta")`` to count parameters without allocating them.
+    The class and its shape arguments come from the model's family
+    (:mod:`budget_hpo.trial.families`); weight decay is carried by AdamW; Lightning options pass
+    through the model constructor. Build it under ``torch.device("meta")`` to count parameters
+    without allocating them.
+
+    Raises:
+        ConfigError: an unknown model, a shape it cannot build, an unknown ``model.kwargs`` key.
     """
     from neuralforecast import models as nf_models
 
     quiet_lightning()
-    if cfg.model.name not in MODELS:
-        raise ConfigError("model", cfg.model.name, " | ".join(MODELS))
-    class_name, arch_kwargs = MODELS[cfg.model.name](arch, n_series)
-    extra = dict(cfg.model.kwargs)  # last: model.kwargs may override any argument built here
-    kwargs = {**_model_kwargs(cfg, arch_kwargs), **_trainer_kwargs(cfg, callbacks, logger), **extra}
+    fam = family(cfg.model.name)
+    shape = DataShape.from_config(cfg, n_series)
+    extra = dict(cfg.model.kwargs)
+    fam.check(arch, shape, extra)
+    kwargs = {  # model.kwargs last: they may override any argument built here
+        **constructor_kwargs(fam, arch, shape), **_model_kwargs(cfg, fam),
+        **_trainer_kwargs(cfg, callbacks, logger), **extra,
+    }
     try:
-        model = getattr(nf_models, class_name)(**kwargs)
+        model = getattr(nf_models, fam.class_name)(**kwargs)
     except TypeError as err:  # an unknown model.kwargs entry
         raise ConfigError(
-            "model.kwargs", extra, f"keyword arguments of {class_name} ({err})"
+            "model.kwargs", extra, f"keyword arguments of {fam.class_name} ({err})"
         ) from err
-    if cfg.trainer.fast_kernels and cfg.trainer.accelerator == "cpu":
+    if (cfg.trainer.fast_kernels and cfg.trainer.accelerator == "cpu"
+            and fam.name in FAST_KERNELS):
         from budget_hpo.trial.kernels import use_fast_kernels
 
         use_fast_kernels(model)
     return model
 
 
-def _model_kwargs(cfg: Config, arch_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The model's own constructor arguments: sizes, regularisation, optimiser, loss."""
+def _model_kwargs(cfg: Config, fam: Family) -> dict[str, Any]:
+    """The model's constructor arguments besides its shape: regularisation, optimiser, loss."""
     import torch
 
     reg = cfg.regularization
     return {
-        "h": cfg.data.horizon,
-        "input_size": cfg.model.input_size,
-        **arch_kwargs,
         "dropout": reg.dropout,
         "learning_rate": reg.lr,
         "optimizer": torch.optim.AdamW,
-        "optimizer_kwargs": {
-            "weight_decay": reg.weight_decay,
-            # one fused kernel for all parameters instead of a loop of small ops per tensor
-            **({"fused": True} if cfg.trainer.fast_kernels else {}),
-        },
+        "optimizer_kwargs": optimizer_kwargs(cfg, fam),
         "loss": _loss(cfg.model.loss),
         "windows_batch_size": cfg.model.batch_size,
         "inference_windows_batch_size": 256,
         "random_seed": cfg.seed,
     }
+
+
+def optimizer_kwargs(cfg: Config, fam: Family) -> dict[str, Any]:
+    """AdamW's arguments: the weight decay, and with ``trainer.fast_kernels`` one fused kernel
+    for all parameters instead of a loop of small ops per tensor, where the family allows it
+    (fused AdamW refuses complex weights such as FEDformer's)."""
+    fused = cfg.trainer.fast_kernels and fam.fused_adamw
+    return {"weight_decay": cfg.regularization.weight_decay, **({"fused": True} if fused else {})}
 
 
 def _trainer_kwargs(cfg: Config, callbacks: list[Any] | None, logger: Any) -> dict[str, Any]:

@@ -10,11 +10,14 @@ without an upward import.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config, EarlyStopConfig
-from budget_hpo.trial.models import LOSSES, MODELS
-from budget_hpo.trial.sizing import Architecture, resolve_architecture
+from budget_hpo.trial.architecture import Architecture, DataShape
+from budget_hpo.trial.families import FAMILIES, family
+from budget_hpo.trial.models import LOSSES
+from budget_hpo.trial.sizing import resolve_architecture
 from budget_hpo.trial.tiny import TINY
 from budget_hpo.trial.tracking import check_logger
 
@@ -24,6 +27,7 @@ __all__ = [
     "OBJECTIVES",
     "PRUNERS",
     "at_least",
+    "check_architecture",
     "check_config",
     "check_early_stop",
     "check_pruning",
@@ -63,8 +67,8 @@ def check_config(cfg: Config) -> Architecture:
 
     check_logger(cfg)
     model = cfg.model
-    if model.name not in (*MODELS, TINY):
-        raise ConfigError("model", model.name, " | ".join((*MODELS, TINY)))
+    if model.name not in (*FAMILIES, TINY):
+        raise ConfigError("model", model.name, " | ".join((*FAMILIES, TINY)))
     if model.loss not in LOSSES:
         raise ConfigError("model.loss", model.loss, " | ".join(LOSSES))
     at_least("model.batch_size", model.batch_size, 1)
@@ -91,7 +95,27 @@ def check_config(cfg: Config) -> Architecture:
         raise ConfigError("objective", objective.name, " | ".join(OBJECTIVES))
     if objective.direction != OBJECTIVES[objective.name]:
         raise ConfigError("objective.direction", objective.direction, OBJECTIVES[objective.name])
-    return resolve_architecture(cfg)
+    return check_architecture(cfg, resolve_architecture(cfg))
+
+
+def check_architecture(cfg: Config, arch: Architecture) -> Architecture:
+    """The architecture the configured model builds, after its family's checks.
+
+    A family with a fixed head count (FEDformer: 8) takes it in place of the budget table's,
+    unless ``model.n_heads`` is set (then its check refuses any other). The number of series is
+    not known before the data loads; no family's check depends on it, and
+    :func:`budget_hpo.trial.models.build_model` checks again with the panel's.
+
+    Raises:
+        ConfigError: a shape or ``model.kwargs`` entry the model cannot build.
+    """
+    if cfg.model.name == TINY:
+        return arch
+    fam = family(cfg.model.name)
+    if fam.fixed_heads is not None and cfg.model.n_heads is None:
+        arch = replace(arch, n_heads=fam.fixed_heads)
+    fam.check(arch, DataShape.from_config(cfg, n_series=1), dict(cfg.model.kwargs))
+    return arch
 
 
 def check_search(
