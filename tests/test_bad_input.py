@@ -60,7 +60,16 @@ def _set(frame: pd.DataFrame, row: int, col: str, value: object) -> pd.DataFrame
 
 # (id, files to make -> extra args, the key the line must name)
 TRIAL_ROWS: list[tuple[str, Callable[[Path], list[str]], str]] = [
-    ("budget option", lambda t: ["budget=3M"], "budget=3M"),
+    ("budget that is no count", lambda t: ["budget=fast"], "budget=fast"),
+    ("budget zero", lambda t: ["budget=0"], "budget=0"),
+    ("negative budget", lambda t: ["budget=-2M"], "budget=-2M"),
+    ("budget count that is no count", lambda t: ["budget.params=lots"], "budget.params=lots"),
+    ("budget below the model's reach", lambda t: ["budget=5k"], "budget=5k"),
+    ("tolerance outside (0, 1)", lambda t: ["budget.tolerance=1.5"], "budget.tolerance=1.5"),
+    ("style with two rules", lambda t: ["style.n_layers=3"], "style=shallow"),
+    ("negative aspect", lambda t: ["style.aspect=-1"], "style.aspect=-1.0"),
+    ("heads that divide no d_model", lambda t: ["model.n_heads=5"], "model.n_heads=5"),
+    ("fedformer heads", lambda t: ["model=fedformer", "model.n_heads=4"], "model.n_heads=4"),
     ("style option", lambda t: ["style=wide"], "style=wide"),
     ("regularization option", lambda t: ["regularization=strong"], "regularization=strong"),
     ("model option", lambda t: ["model=lstm"], "model=lstm"),
@@ -183,7 +192,10 @@ SWEEP_ROWS: list[tuple[str, list[str], str]] = [
     ("n_trials zero", ["hydra.sweeper.n_trials=0"], "hydra.sweeper.n_trials=0"),
     ("n_jobs zero", ["hydra.sweeper.n_jobs=0"], "hydra.sweeper.n_jobs=0"),
     ("no budgets", ["search.budgets=[]"], "search.budgets="),
-    ("unknown budget", ["search.budgets=[750k,3M]"], "search.budgets=3M"),
+    ("no count", ["search.budgets=[750k,lots]"], "search.budgets=lots"),
+    ("one budget twice", ["search.budgets=[5M,5e6]"], "search.budgets=[5M, 5"),
+    ("a budget the list lacks", ["forced=seed18", "search.forced=true", "search.budgets=[2M,50M]"],
+     "search.budgets=50M"),
     ("top_k below 2", ["search.early_stop.top_k=1"], "search.early_stop.top_k=1"),
     ("negative threshold", ["search.early_stop.threshold=-0.1"], "search.early_stop.threshold="),
     ("patience zero", ["search.early_stop.patience=0"], "search.early_stop.patience=0"),
@@ -273,7 +285,7 @@ def test_report_of_an_empty_study_is_written(tmp_path):
 
 
 SUBPROCESS_ROWS = [
-    (["budget=3M"], "budget=3M"),
+    (["budget=fast"], "budget=fast"),
     (["regularization.dropout=1.0", *SMALL], "regularization.dropout="),
     (["-m", "search=phase1", "hydra.sweeper.n_trials=0"], "hydra.sweeper.n_trials=0"),
 ]

@@ -68,7 +68,7 @@ def test_every_budget_style_regularization_combination_composes(compose_cfg):
     ):
         cfg = compose_cfg([f"budget={budget}", f"style={style}", f"regularization={reg}", "trainer=smoke"])
         arch = check_config(cfg)
-        assert arch.d_model == getattr(cfg.budget, style).d_model
+        assert arch.d_model == cfg.budget.pinned["itransformer"][style].d_model  # the seed's table
         assert cfg.trainer.max_steps <= 5
 
 
@@ -85,7 +85,8 @@ def test_misspelt_key_fails_at_composition(compose_cfg):
 
 
 def test_forced_configs_follow_the_seed_order_and_groups(compose_cfg):
-    trials = forced_trials(compose_cfg().forced)
+    cfg = compose_cfg()
+    trials = forced_trials(cfg.forced, cfg.search.budgets)
     assert len(trials) == 18
     assert [t.group for t in trials] == ["G1"] * 8 + ["G2"] * 4 + ["G3"] * 3 + ["G4"] * 3
     assert [(t.budget, t.style) for t in trials[:8]] == [
@@ -100,15 +101,18 @@ def test_forced_configs_follow_the_seed_order_and_groups(compose_cfg):
 
 
 def test_g2_to_g4_style_is_overridable(compose_cfg):
-    trials = forced_trials(compose_cfg(["forced.style=deep"]).forced)
+    trials = forced_trials(compose_cfg(["forced.style=deep"]).forced, ["750k", "2M", "20M", "200M"])
     assert {t.style for t in trials[8:]} == {"deep"}
     assert [t.style for t in trials[:8]] == ["shallow", "deep"] * 4
 
 
 def test_budget_subset_keeps_only_those_forced_configs(compose_cfg):
-    trials = forced_trials(compose_cfg().forced, budgets=["2M", "20M"])
-    assert len(trials) == 2 + 2 + 3 + 2 + 1 + 2
-    assert {t.budget for t in trials} == {"2M", "20M"}
+    listed = forced_trials(compose_cfg(["forced=seed18"]).forced, budgets=["2M", "20M"])
+    assert len(listed) == 2 + 2 + 3 + 2 + 1 + 2  # the seed's list, cut to the subset
+    assert {t.budget for t in listed} == {"2M", "20M"}
+    rule = forced_trials(compose_cfg().forced, budgets=["2M", "20M"])
+    assert len(rule) == 4 + 7 + 3  # the rule re-anchors the extremes: 2M main, 20M the largest
+    assert {t.budget for t in rule} == {"2M", "20M"}
 
 
 def test_all_forced_configs_build_with_exact_counts_near_the_formula():
@@ -117,11 +121,14 @@ def test_all_forced_configs_build_with_exact_counts_near_the_formula():
     for row in rows:
         assert 0.95 <= row.params_exact / row.params_formula <= 1.05, row.trial.id
     first = rows[0]
-    assert (first.d_model, first.n_layers, first.n_heads, first.params_exact) == (192, 2, 4, 902_785)
+    arch = first.sized.arch
+    assert (arch.d_model, arch.n_layers, arch.n_heads, first.params_exact) == (192, 2, 4, 902_785)
+    assert {r.sized.shape for r in rows} == {"pinned"}  # the seed's grid keeps the seed's table
 
 
 def forced_trials_default():
-    return forced_trials(compose().forced)
+    cfg = compose()
+    return forced_trials(cfg.forced, cfg.search.budgets)
 
 
 def test_plan_command_prints_the_table(tmp_path):
@@ -129,15 +136,18 @@ def test_plan_command_prints_the_table(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     header = lines[0].split()
-    assert header[:6] == ["id", "budget", "style", "d_model", "n_layers", "n_heads"]
+    assert header[:8] == ["id", "budget", "style", "model", "shape", "d_model", "n_layers",
+                          "n_heads"]
     assert "exact" in lines[0] and "12·L·d²" in lines[0] and "weight_decay" in lines[0]
-    rows = [line.split() for line in lines[2:-1]]
+    rows = [line.split() for line in lines[2:-2]]
     assert len(rows) == 18
     by_id = {r[0]: r for r in rows}
-    assert by_id["G1-200M-deep"][1:6] == ["200M", "deep", "768", "28", "16"]
-    assert by_id["G1-200M-deep"][6] == "198,180,864"
-    assert by_id["G3-lr-1e-5-20M"][10] == "1e-05"
-    assert by_id["G4-wd-1e-2-2M"][11] == "0.01"
+    assert by_id["G1-200M-deep"][1:8] == ["200M", "deep", "itransformer", "pinned", "768", "28",
+                                         "16"]
+    assert by_id["G1-200M-deep"][10] == "198,180,864"
+    assert by_id["G3-lr-1e-5-20M"][13] == "1e-05"
+    assert by_id["G4-wd-1e-2-2M"][14] == "0.01"
+    assert lines[-2].startswith("shapes: 18 pinned")
     assert re.search(r"18 forced configs; none trained", lines[-1])
     assert not list(tmp_path.rglob("result.json"))  # nothing trained
 
@@ -160,12 +170,13 @@ def test_plan_of_a_search_prints_the_enqueue_order_and_space_without_opening_sto
                    timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "12 forced configs; none trained." in out
-    ids = [line.split()[0] for line in out.splitlines()[2:14]]
+    assert "14 forced configs; none trained." in out
+    ids = [line.split()[0] for line in out.splitlines()[2:16]]
     assert ids[:4] == ["G1-2M-shallow", "G1-2M-deep", "G1-20M-shallow", "G1-20M-deep"]
+    assert ids[-1] == "G4-wd-0-20M"  # the anchors rule on [2M, 20M]: 20M is the largest
     assert not any("750k" in i or "200M" in i for i in ids)
     assert "budget: choice(2M,20M)" in out and "regularization.lr: tag(log, interval(1e-5, 1e-3))" in out
-    assert "n_trials=70" in out and "the 12 forced first" in out
+    assert "n_trials=70" in out and "the 14 forced first" in out
     assert not (tmp_path / "multirun").exists()
 
 

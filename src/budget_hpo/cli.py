@@ -4,7 +4,8 @@
 The Hydra task function only calls :func:`budget_hpo.trial.run.run_trial` and returns the
 objective. Before Hydra starts, group options named on the command line are checked against every
 config directory (the package's, the user's and ``--config-dir``), so that a typo such as
-``budget=3M`` is one line naming the key, the value and the allowed options; and a URL with a
+``style=wide`` is one line naming the key, the value and the allowed options (any parameter count
+is a budget: ``budget=5e6`` runs as ``budget=5M``); and a URL with a
 literal password is refused (:mod:`budget_hpo.passwords`: Hydra would write it into every job's
 ``.hydra/`` files; a password in a config file is refused by the same module's Hydra callback).
 """
@@ -21,6 +22,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from budget_hpo.budget_counts import COUNT_HINT, count_or_none
+from budget_hpo.compose import normalize_budget_args
 from budget_hpo.config_dirs import CONFIG_NAME, CONFIG_PATH, GROUPS, group_options, search_dirs
 from budget_hpo.errors import ConfigError, TrialFailed
 from budget_hpo.passwords import check_args
@@ -58,8 +61,12 @@ def check_group_overrides(args: Sequence[str]) -> None:
             values = [override.get_value_element_as_str()]
         allowed = group_options(group, dirs)
         for value in values:
-            if value not in allowed:
-                raise ConfigError(group, value, " | ".join(allowed))
+            if value in allowed or (group == "budget" and count_or_none(value) is not None):
+                continue
+            if group == "budget":
+                raise ConfigError(group, value, f"{COUNT_HINT}, or a budget option: "
+                                  f"{' | '.join(allowed)}")
+            raise ConfigError(group, value, " | ".join(allowed))
 
 
 @hydra.main(config_path=CONFIG_PATH, config_name=CONFIG_NAME)
@@ -103,6 +110,7 @@ def main() -> None:
     try:
         check_args(sys.argv[1:])
         check_group_overrides(sys.argv[1:])
+        sys.argv[1:] = normalize_budget_args(sys.argv[1:])
     except ConfigError as err:
         _fail(str(err))
     _app()
@@ -116,7 +124,7 @@ def plan_main() -> None:
     try:
         check_args(args)
         check_group_overrides(args)
-        table = run_plan(args)
+        table = run_plan(normalize_budget_args(args))
     except ConfigError as err:
         _fail(str(err))
     print(table)
@@ -136,7 +144,7 @@ def phase2_main() -> None:
         check_group_overrides(args)
         from budget_hpo.phase2.writer import regenerate
 
-        outcomes = regenerate(args)
+        outcomes = regenerate(normalize_budget_args(args))
     except ConfigError as err:
         _fail(str(err))
     for outcome in outcomes:

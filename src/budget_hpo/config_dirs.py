@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -29,7 +31,9 @@ __all__ = [
     "CONFIG_PATH",
     "ENV_VAR",
     "GROUPS",
+    "command_line_dirs",
     "dirs_named_in",
+    "named_dirs",
     "group_options",
     "package_config_dir",
     "search_dirs",
@@ -86,6 +90,26 @@ def dirs_named_in(args: Sequence[str]) -> list[Path]:
         elif arg.startswith("hydra.searchpath="):
             dirs += [Path(p) for p in re.findall(r"file://([^,\]\s]+)", arg)]
     return [d.expanduser() for d in dirs]
+
+
+_COMPOSING: list[list[Path]] = []  # the dirs named by the arguments being composed, innermost last
+
+
+@contextmanager
+def command_line_dirs(args: Sequence[str]) -> Iterator[None]:
+    """While composing ``args`` outside a command line (the plan, tests), the dirs they name count
+    as named on the command line (:func:`named_dirs`)."""
+    _COMPOSING.append(dirs_named_in(args))
+    try:
+        yield
+    finally:
+        _COMPOSING.pop()
+
+
+def named_dirs() -> list[Path]:
+    """The config dirs named on this process's command line, or by the arguments being composed:
+    the search path plugin adds them before the budget counts, so their budget files win."""
+    return [*dirs_named_in(sys.argv[1:]), *(_COMPOSING[-1] if _COMPOSING else [])]
 
 
 def search_dirs(args: Sequence[str] = ()) -> list[Path]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from budget_hpo.budget_counts import count_or_none
 
 __all__ = ["natural_key"]
 
-_SCALE = {"k": 1e3, "M": 1e6, "G": 1e9}
-
 
 def natural_key(name: str) -> tuple[float, str]:
-    """Sort key that puts ``750k < 2M < 20M < 200M`` and leaves other names alphabetical."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kMG]?)", name)
-    if match is None:
-        return (float("inf"), name)
-    return (float(match[1]) * _SCALE.get(match[2], 1.0), name)
+    """Sort key that puts ``750k < 2M < 5e6 < 20M < 200M`` and leaves other names alphabetical."""
+    count = count_or_none(name)
+    return (float("inf") if count is None else float(count), name)

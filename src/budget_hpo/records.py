@@ -42,8 +42,10 @@ class TrialRecord(MetricAttributes):
     steps_done: int | None = None  # training steps at the last pruning check
     # what it measured (the same names as in result.json)
     budget: str | None = None
+    budget_params: int | None = None
     style: str | None = None
     model: str | None = None
+    shape: str | None = None  # pinned | solved
     d_model: int | None = None
     n_layers: int | None = None
     n_heads: int | None = None

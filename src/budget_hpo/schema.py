@@ -21,6 +21,7 @@ from omegaconf.errors import MissingMandatoryValue
 from budget_hpo.errors import ConfigError
 
 __all__ = [
+    "AnchoredExtreme",
     "ArchConfig",
     "BootstrapConfig",
     "BudgetConfig",
@@ -53,13 +54,21 @@ class ArchConfig:
 @dataclass
 class BudgetConfig:
     name: str = MISSING
-    shallow: ArchConfig = field(default_factory=ArchConfig)
-    deep: ArchConfig = field(default_factory=ArchConfig)
+    params: Any = MISSING  # a parameter count: 750000, "750k", "5e6" (budget_hpo.budget_counts)
+    tolerance: float = MISSING  # a solved shape's exact count lies within params · (1 ± tolerance)
+    pinned: dict[str, dict[str, ArchConfig]] = MISSING  # model -> style -> a fixed shape
 
 
 @dataclass
 class StyleConfig:
+    """``style``: the rule that picks a shape at a budget (an aspect ratio or a fixed depth)."""
+
     name: str = MISSING
+    aspect: float | None = MISSING  # d_model / n_layers the style aims for
+    n_layers: int | None = MISSING  # or a fixed depth (then aspect is null)
+    head_dim: int = MISSING  # n_heads: the power of two dividing d_model nearest d_model / head_dim
+    width_step: int = MISSING  # d_model is a multiple of this
+    max_layers: int = MISSING  # the deepest stack the sizer tries
 
 
 @dataclass
@@ -160,10 +169,21 @@ class ForcedEntry:
 
 
 @dataclass
+class AnchoredExtreme:
+    """A regularisation extreme of the anchors rule, run at each of its anchor budgets."""
+
+    id: str = MISSING  # e.g. G2-dropout-0.1 (the budget's name is appended)
+    regularization: str = MISSING
+    at: list[str] = MISSING  # anchors: main | second_largest | largest
+
+
+@dataclass
 class ForcedConfig:
     name: str = MISSING
-    style: str = MISSING
-    configs: list[ForcedEntry] = MISSING
+    style: str = MISSING  # the style of G2–G4 (the seed is silent)
+    configs: list[ForcedEntry] | None = None  # a hand-written list, used as written
+    styles: list[str] | None = None  # the rule: G1 is every budget of search.budgets x these ...
+    extremes: list[AnchoredExtreme] | None = None  # ... then each extreme at its anchors
 
 
 @dataclass

@@ -208,9 +208,11 @@ def test_fedformer_refuses_any_head_count_but_eight():
     assert_one_line(err.value, "model.n_heads", "8")
 
 
-def test_fedformer_takes_its_eight_heads_in_place_of_the_tables():
-    cfg = compose(["model=fedformer"])
-    assert cfg.budget.shallow.n_heads == 4 and check_config(cfg).n_heads == 8
+@pytest.mark.parametrize("budget", ["750k", "5M"])
+def test_fedformer_is_sized_with_its_eight_heads(budget):
+    cfg = compose(["model=fedformer", f"budget={budget}"])
+    arch = check_config(cfg)
+    assert arch.n_heads == 8 and arch.d_model % 8 == 0
 
 
 @pytest.mark.parametrize("name", NAMES)

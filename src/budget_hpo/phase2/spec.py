@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from budget_hpo.budget_counts import count_or_none
 from budget_hpo.errors import ConfigError
 from budget_hpo.phase2.experiment import Experiment
 from budget_hpo.phase2.ranking import (
@@ -28,7 +29,7 @@ from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
 from budget_hpo.search.replicates import SeedStats
 from budget_hpo.search.storage import STORAGE_ENV, config_reference, display_url
-from budget_hpo.trial.sizing import head_divisors
+from budget_hpo.trial.sizing import head_divisors, sizing_family
 
 __all__ = ["BASE", "HASH_PREFIX", "Phase2Spec", "phase2_space", "phase2_specs", "render_phase2"]
 
@@ -90,6 +91,10 @@ class Phase2Spec:
     space: tuple[tuple[str, str], ...]  # the phase-2 params, n_heads trimmed to divisors
     experiment: Experiment  # phase 1's data, training, model and scoring
     seeds: tuple[SeedStats, ...] = ()  # the ranked budgets' best trials over seeds, if replicated
+    budget_params: int | None = None  # the budget's count (None: a study from before counts)
+    model: str | None = None  # the best trial's model family and shape, pinned for phase 2
+    n_layers: int | None = None
+    best_heads: int | None = None
 
     @property
     def name(self) -> str:
@@ -176,6 +181,10 @@ def phase2_specs(
                 space=space,
                 experiment=experiment,
                 seeds=tuple(seeds[r.best_trial] for r in all_ranks if r.best_trial in seeds),
+                budget_params=record.budget_params or count_or_none(rank.budget),
+                model=sizing_family(record.model).name if record.model else None,
+                n_layers=record.n_layers,
+                best_heads=record.n_heads,
             )
         )
     return specs
@@ -205,6 +214,9 @@ def _header(spec: Phase2Spec) -> list[str]:
           "(ranked by this mean)" for s in spec.seeds),
         f"#   fixed from phase 1's best {spec.budget} trial ({spec.best_trial}): "
         f"style={spec.style}, dropout={spec.dropout:.4g}",
+        *([f"#   its shape, pinned: d_model={spec.d_model}, n_layers={spec.n_layers} "
+           f"({spec.budget_params:,}-parameter budget; phase 2 changes only the heads)"]
+          if _pins(spec) else []),
         f"#   n_heads: {heads_note}",
         f"#   shared phase-2 settings (sweeper, sampler, no early stop): {BASE.lstrip('/')}.yaml",
         *([] if config_reference(spec.storage) == spec.storage else [
@@ -214,6 +226,26 @@ def _header(spec: Phase2Spec) -> list[str]:
         "groups, as phase 1 composed them",
         "# Run it:",
         f"#   budget-hpo -m {run_from}search={spec.option}",
+    ]
+
+
+def _pins(spec: Phase2Spec) -> bool:
+    return None not in (spec.budget_params, spec.model, spec.n_layers, spec.best_heads)
+
+
+def _budget_lines(spec: Phase2Spec) -> list[str]:
+    """The budget's count and the shape phase 1's best trial ran, pinned (a study from before
+    counts were recorded: none; the budget option sizes it as phase 1 did)."""
+    if not _pins(spec):
+        return []
+    return [
+        "budget:",
+        f"  params: {spec.budget_params}",
+        "  pinned:             # the shape phase 1's best trial ran (phase 2 searches the heads)",
+        f"    {spec.model}:",
+        f"      {spec.style}: {{d_model: {spec.d_model}, n_layers: {spec.n_layers}, "
+        f"n_heads: {spec.best_heads}}}",
+        "",
     ]
 
 
@@ -238,6 +270,7 @@ def render_phase2(spec: Phase2Spec) -> str:
         "regularization:",
         f"  dropout: {float(spec.dropout)!r}",
         "",
+        *_budget_lines(spec),
         "search:",
         f"  name: {spec.name}",
         f"  parent: {spec.source_study}    # the phase-1 study this continues",

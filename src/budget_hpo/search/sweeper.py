@@ -36,6 +36,7 @@ from hydra_plugins.hydra_optuna_sweeper._impl import (
 from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 
+from budget_hpo.budget_counts import budget_grid
 from budget_hpo.dataset_names import dataset_name
 from budget_hpo.errors import ConfigError
 from budget_hpo.natural_sort import natural_key
@@ -110,7 +111,8 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
                      direction=self.direction, budgets=budgets)
         self.kind = storage_kind(str(self.storage))  # a malformed or lock-less one: refused
         search = self.settings.search
-        self.forced = forced_trials(self.settings.forced, search.budgets) if search.forced else []
+        self.grid = budget_grid(search.budgets, budgets)  # options, sorted by count (5e6 -> 5M)
+        self.forced = forced_trials(self.settings.forced, self.grid) if search.forced else []
         sampler = OmegaConf.to_container(self.sampler_config, resolve=True)
         assert isinstance(sampler, dict)
         if "n_startup_trials" in sampler and self.forced:
@@ -121,7 +123,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
                                     data.path, data.paths)
 
     def _parse_sweeper_params_config(self) -> list[str]:
-        space = search_params(self.params, self.settings.search.budgets)
+        space = search_params(self.params, self.grid)
         return [f"{k}={v}" for k, v in space.items()]
 
     def _config_for(self, overrides: Sequence[str]) -> DictConfig:

@@ -22,8 +22,10 @@ class TrialResult(MetricAttributes):
     """What a trial measured; written as ``result.json`` and summarised in one line."""
 
     budget: str
+    budget_params: int  # the budget's parameter count
     style: str
     model: str
+    shape: str  # pinned (the budget file's shape) | solved (by the sizer, from the exact count)
     d_model: int
     n_layers: int
     n_heads: int

@@ -20,6 +20,7 @@ from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError, TrialFailed
 from budget_hpo.schema import Config, typed_config
+from budget_hpo.trial.architecture import Architecture, DataShape
 from budget_hpo.trial.checkpoint import save_checkpoint
 from budget_hpo.trial.data import Panel, load_panel, required_length
 from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change, make_splits
@@ -35,10 +36,10 @@ from budget_hpo.trial.scoring import (
     score_forecasts,
     split_scores,
 )
-from budget_hpo.trial.sizing import Architecture
+from budget_hpo.trial.sizing import Sized, size_model
 from budget_hpo.trial.tiny import TINY, fit_tiny
 from budget_hpo.trial.tracking import RunInfo, build_logger
-from budget_hpo.trial.validation import check_config
+from budget_hpo.trial.validation import check_values
 
 __all__ = ["TrialResult", "fit_and_forecast", "prepare_data", "run_trial"]
 
@@ -62,8 +63,10 @@ def run_trial(
     """
     start = time.perf_counter()
     settings = typed_config(cfg)
-    arch = check_config(settings)
+    check_values(settings)
     panel, splits = prepare_data(settings)
+    sized = size_model(settings, DataShape.from_config(settings, panel.n_series))
+    arch = sized.arch
     folder = None if output_dir is None else Path(output_dir)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -77,7 +80,7 @@ def run_trial(
     metrics = score_forecasts(settings, splits, fit, scored)
     saved = None if folder is None else write_forecasts(forecast_table(panel, splits, scored),
                                                          folder)
-    result = _assemble(settings, arch, panel, splits, fit, metrics, start)
+    result = _assemble(settings, sized, panel, splits, fit, metrics, start)
     result = replace(result, curves=curves, forecasts=None if saved is None else str(saved))
     if (folder is not None and settings.search.artifacts.checkpoints_top_k > 0
             and fit.model is not None):  # the tiny fixture has no model to save
@@ -192,14 +195,15 @@ def _as_trial_failure(err: Exception, cfg: Config) -> Exception:
 
 
 def _assemble(
-    cfg: Config, arch: Architecture, panel: Panel, splits: Splits, fit: Fit,
+    cfg: Config, sized: Sized, panel: Panel, splits: Splits, fit: Fit,
     metrics: dict[str, SplitMetrics], start: float,
 ) -> TrialResult:
     """Assemble the result of a finished trial (``start``: when the trial began)."""
-    val, test = metrics["val"], metrics["test"]
+    val, test, arch = metrics["val"], metrics["test"], sized.arch
     eval_time = time.perf_counter() - start - fit.setup_time_s - fit.train_time_s
     return TrialResult(
-        budget=cfg.budget.name, style=cfg.style.name, model=cfg.model.name,
+        budget=cfg.budget.name, budget_params=sized.budget_params, style=cfg.style.name,
+        model=cfg.model.name, shape=sized.shape,
         d_model=arch.d_model, n_layers=arch.n_layers, n_heads=arch.n_heads, d_ff=arch.d_ff,
         params_formula=arch.formula_params, params_exact=fit.params_exact,
         dropout=cfg.regularization.dropout, lr=cfg.regularization.lr,

@@ -10,14 +10,14 @@ without an upward import.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
+from budget_hpo.budget_counts import budget_grid
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import Config, EarlyStopConfig
 from budget_hpo.trial.architecture import Architecture, DataShape
-from budget_hpo.trial.families import FAMILIES, family
+from budget_hpo.trial.families import FAMILIES
 from budget_hpo.trial.models import LOSSES
-from budget_hpo.trial.sizing import resolve_architecture
+from budget_hpo.trial.sizing import size_model
 from budget_hpo.trial.tiny import TINY
 from budget_hpo.trial.tracking import check_logger
 
@@ -27,11 +27,12 @@ __all__ = [
     "OBJECTIVES",
     "PRUNERS",
     "at_least",
-    "check_architecture",
     "check_config",
     "check_early_stop",
+    "check_values",
     "check_pruning",
     "check_search",
+    "data_n_series",
     "is_auto",
 ]
 
@@ -51,8 +52,30 @@ def is_auto(rule: EarlyStopConfig) -> bool:
     return rule.threshold == AUTO
 
 
-def check_config(cfg: Config) -> Architecture:
-    """Validate every value a trial uses and return the architecture it will build.
+def check_config(cfg: Config, n_series: int | None = None) -> Architecture:
+    """Validate every value a trial uses and return the architecture it will build for
+    ``n_series`` series (default: the configured data's, :func:`data_n_series`).
+
+    Raises:
+        ConfigError: the first bad key, with its value and what is allowed.
+    """
+    check_values(cfg)
+    series = data_n_series(cfg) if n_series is None else n_series
+    return size_model(cfg, DataShape.from_config(cfg, series)).arch
+
+
+def data_n_series(cfg: Config) -> int:
+    """How many series the configured data holds (the synthetic generator's setting; a file is
+    read)."""
+    if cfg.data.source == "synthetic" and cfg.data.generator is not None:
+        return cfg.data.generator.n_series
+    from budget_hpo.trial.data import load_panel
+
+    return load_panel(cfg.data).n_series
+
+
+def check_values(cfg: Config) -> None:
+    """Validate every value a trial uses, apart from its size (which needs the data's shape).
 
     Raises:
         ConfigError: the first bad key, with its value and what is allowed.
@@ -95,33 +118,13 @@ def check_config(cfg: Config) -> Architecture:
         raise ConfigError("objective", objective.name, " | ".join(OBJECTIVES))
     if objective.direction != OBJECTIVES[objective.name]:
         raise ConfigError("objective.direction", objective.direction, OBJECTIVES[objective.name])
-    return check_architecture(cfg, resolve_architecture(cfg))
-
-
-def check_architecture(cfg: Config, arch: Architecture) -> Architecture:
-    """The architecture the configured model builds, after its family's checks.
-
-    A family with a fixed head count (FEDformer: 8) takes it in place of the budget table's,
-    unless ``model.n_heads`` is set (then its check refuses any other). The number of series is
-    not known before the data loads; no family's check depends on it, and
-    :func:`budget_hpo.trial.models.build_model` checks again with the panel's.
-
-    Raises:
-        ConfigError: a shape or ``model.kwargs`` entry the model cannot build.
-    """
-    if cfg.model.name == TINY:
-        return arch
-    fam = family(cfg.model.name)
-    if fam.fixed_heads is not None and cfg.model.n_heads is None:
-        arch = replace(arch, n_heads=fam.fixed_heads)
-    fam.check(arch, DataShape.from_config(cfg, n_series=1), dict(cfg.model.kwargs))
-    return arch
 
 
 def check_search(
     cfg: Config, *, n_trials: int, n_jobs: int, direction: str, budgets: Sequence[str]
 ) -> None:
-    """Validate ``search.*`` and the sweeper's settings (``budgets``: the budget options).
+    """Validate ``search.*`` and the sweeper's settings (``budgets``: the budget files' options;
+    any count is a budget too).
 
     Raises:
         ConfigError: the first bad key, with its value and what is allowed.
@@ -130,11 +133,7 @@ def check_search(
     if direction != cfg.objective.direction:
         raise ConfigError("hydra.sweeper.direction", direction,
                           f"{cfg.objective.direction} (objective={cfg.objective.name})")
-    if not search.budgets:
-        raise ConfigError("search.budgets", "[]", "a non-empty list such as [2M,20M]")
-    for budget in search.budgets:
-        if budget not in budgets:
-            raise ConfigError("search.budgets", budget, " | ".join(budgets))
+    budget_grid(search.budgets, budgets)  # counts or budget options, each named once
     at_least("hydra.sweeper.n_trials", n_trials, 1)
     at_least("hydra.sweeper.n_jobs", n_jobs, 1)
     check_early_stop(search.early_stop)
