@@ -6,7 +6,16 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["dataset_name"]
+__all__ = ["DEFAULT_FAMILY", "dataset_name", "family_suffix"]
+
+DEFAULT_FAMILY = "itransformer"  # the seed's model: its studies keep the seed's names
+
+
+def family_suffix(model: str) -> str:
+    """What a model family adds to a study's name: nothing for the seed's iTransformer (and the
+    ``tiny`` test fixture that stands in for it), ``-<model>`` for any other, so that two
+    families on one dataset are two studies."""
+    return "" if model in (DEFAULT_FAMILY, "tiny") else f"-{model}"
 
 
 def dataset_name(name: str | None, choice: str | None, path: str | None,

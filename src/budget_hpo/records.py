@@ -15,7 +15,8 @@ from typing import Any
 from budget_hpo.baseline_fields import MetricAttributes, is_metric_name
 
 __all__ = [
-    "DatasetRecord", "EarlyStopRecord", "LineageRecord", "NoiseRecord", "PhaseEndRecord",
+    "DatasetRecord", "EarlyStopRecord", "LineageRecord", "ModelRecord", "NoiseRecord",
+    "PhaseEndRecord",
     "SpaceRecord", "TrialRecord",
 ]
 
@@ -234,5 +235,23 @@ class DatasetRecord:
 
     @classmethod
     def from_study_attrs(cls, attrs: Mapping[str, Any]) -> DatasetRecord | None:
+        raw = attrs.get(cls.KEY)
+        return cls(str(raw)) if raw else None
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """The model family a study searched (``model.name``): the report compares the families
+    searched on one dataset through it."""
+
+    name: str
+
+    KEY = "model_family"
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: self.name}
+
+    @classmethod
+    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> ModelRecord | None:
         raw = attrs.get(cls.KEY)
         return cls(str(raw)) if raw else None

@@ -1,17 +1,19 @@
-"""The OmegaConf resolvers budget-hpo's configs use: ``${budget_hpo.dataset:...}`` in study names
-and ``${budget_hpo.threads_per_job:}`` for the trainer's threads. Light to import: the search path
-plugin registers them at each Hydra start-up."""
+"""The OmegaConf resolvers budget-hpo's configs use: ``${budget_hpo.dataset:...}`` and
+``${budget_hpo.family:...}`` in study names, and ``${budget_hpo.threads_per_job:}`` for the
+trainer's threads. Light to import: the search path plugin registers them at each Hydra start-up."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from budget_hpo.dataset_names import dataset_name
+from budget_hpo.dataset_names import dataset_name, family_suffix
 
-__all__ = ["DATASET_RESOLVER", "THREADS_RESOLVER", "register_resolvers", "threads_per_job"]
+__all__ = ["DATASET_RESOLVER", "FAMILY_RESOLVER", "THREADS_RESOLVER", "register_resolvers",
+           "threads_per_job"]
 
 DATASET_RESOLVER = "budget_hpo.dataset"  # ${budget_hpo.dataset:name,choice,path,paths}
+FAMILY_RESOLVER = "budget_hpo.family"  # ${budget_hpo.family:${model.name}}: -<model> or nothing
 THREADS_RESOLVER = "budget_hpo.threads_per_job"  # ${budget_hpo.threads_per_job:}
 
 
@@ -41,5 +43,7 @@ def register_resolvers() -> None:
 
     if not OmegaConf.has_resolver(DATASET_RESOLVER):
         OmegaConf.register_resolver(DATASET_RESOLVER, resolve, annotation_validation="off")
+    if not OmegaConf.has_resolver(FAMILY_RESOLVER):
+        OmegaConf.register_resolver(FAMILY_RESOLVER, lambda model: family_suffix(str(model)))
     if not OmegaConf.has_resolver(THREADS_RESOLVER):
         OmegaConf.register_resolver(THREADS_RESOLVER, lambda: threads_per_job())

@@ -237,3 +237,11 @@ def test_generated_file_renders_only_its_study_and_composes_the_shared_base(tmp_
     assert (sweeper.sampler.n_startup_trials, sweeper.n_trials) == (8, 25)  # the study's own lines
     assert cfg.search.early_stop.enabled is False and cfg.search.forced is False
     assert cfg.search.name == "phase2_20M" and cfg.search.parent == "budget-hpo-phase1"
+
+
+def test_a_model_with_one_head_count_searches_only_that_one():
+    from budget_hpo.phase2.spec import phase2_space
+
+    space, kept, dropped = phase2_space({"model.n_heads": "choice(1, 2, 4, 8, 16)"}, 256, 8)
+    assert dict(space)["model.n_heads"] == "choice(8)"
+    assert (kept, dropped) == ((8,), (1, 2, 4, 16))

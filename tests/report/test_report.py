@@ -10,7 +10,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.records import DatasetRecord, EarlyStopRecord, LineageRecord
+from budget_hpo.records import DatasetRecord, EarlyStopRecord, LineageRecord, ModelRecord
 from budget_hpo.report import write_report
 from budget_hpo.report.plots import _scaling_points
 from tests.helpers import run_cli
@@ -169,10 +169,13 @@ def test_scaling_points_are_replicate_means_with_seed_sd_bars(tmp_path):
     assert image.ndim == 3 and image.std() > 0.01
 
 
-def dataset_study(storage, dataset, rows, gaps=None):
-    study = optuna.create_study(study_name=f"budget-hpo-phase1-{dataset}", storage=storage,
+def dataset_study(storage, dataset, rows, gaps=None, family=None):
+    suffix = f"-{family}" if family else ""
+    study = optuna.create_study(study_name=f"budget-hpo-phase1-{dataset}{suffix}", storage=storage,
                                 direction="maximize")
     for key, value in DatasetRecord(dataset).to_attrs().items():
+        study.set_user_attr(key, value)
+    for key, value in (ModelRecord(family).to_attrs().items() if family else ()):
         study.set_user_attr(key, value)
     fill(study, rows, extra=[{"val_minus_linear": (low + high) / 2, "val_minus_linear_low": low,
                               "val_minus_linear_high": high} for low, high in gaps or []])
@@ -207,6 +210,15 @@ def test_cross_dataset_report_compares_winners_and_plots_a_line_per_dataset(tmp_
     assert "- Budget: **2M** wins on all 2 datasets (they agree)." in text
     assert "- Style: the datasets **disagree** (binance → shallow, other → deep)." in text
     assert agree.files[-1].name == "datasets.png"
+    families = write_report(storage, tmp_path / "out4", ["budget-hpo-phase1-binance*"])
+    assert families is not None
+    text = (tmp_path / "out4" / "summary.md").read_text()
+    assert "Families on" not in text  # one family per dataset so far
+    dataset_study(storage, "binance", [("2M", "deep", 1e-4, 0.75)], family="patchtst")
+    write_report(storage, tmp_path / "out5", ["budget-hpo-phase1-binance*"])
+    text = (tmp_path / "out5" / "summary.md").read_text()
+    assert "- Families on binance, best first: patchtst 0.7500 (val AUC " in text
+    assert "patchtst 0.7500 (val AUC 0.7500" in text and "), itransformer 0.7000 (val AUC " in text
     alone = write_report(storage, tmp_path / "out3", ["budget-hpo-phase1-binance"])
     assert "Across datasets" not in (tmp_path / "out3" / "summary.md").read_text()
     assert "datasets.png" not in [f.name for f in alone.files]

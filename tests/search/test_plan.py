@@ -55,3 +55,12 @@ def test_the_plan_imports_neither_torch_nor_neuralforecast(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "16 forced configs; none trained." in proc.stdout
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize(("model", "study"), [
+    ("itransformer", "budget-hpo-phase1-synthetic"), ("tiny", "budget-hpo-phase1-synthetic"),
+    ("patchtst", "budget-hpo-phase1-synthetic-patchtst"),
+    ("fedformer", "budget-hpo-phase1-synthetic-fedformer")])
+def test_each_model_family_gets_a_study_of_its_own(model, study):
+    text = run_plan(["search=phase1", "search.budgets=[1M,5M]", f"model={model}"])
+    assert f"study {study} in " in text

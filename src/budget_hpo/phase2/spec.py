@@ -41,13 +41,15 @@ HEADS = "model.n_heads"
 
 
 def phase2_space(
-    params: Mapping[str, str], d_model: int
+    params: Mapping[str, str], d_model: int, fixed_heads: int | None = None
 ) -> tuple[tuple[tuple[str, str], ...], tuple[int, ...], tuple[int, ...]]:
     """The phase-2 search space for a budget whose d_model is ``d_model``.
 
     ``params`` are Hydra sweep expressions (``search.phase2.params``), copied as they are, except
     ``model.n_heads``: a choice whose values that do not divide ``d_model`` are dropped (attention
-    splits d_model evenly across heads). Returns the space and the kept and dropped head counts.
+    splits d_model evenly across heads), and for a model that takes one head count only
+    (``fixed_heads``: FEDformer's 8) every other value. Returns the space and the kept and dropped
+    head counts.
 
     Raises:
         ConfigError: ``model.n_heads`` is not a choice of integers, or none divides d_model.
@@ -62,7 +64,7 @@ def phase2_space(
     if not isinstance(value, ChoiceSweep) or not all(isinstance(h, int) for h in value.list):
         raise ConfigError(f"search.phase2.params.{HEADS}", space[HEADS], "choice(<integers>)")
     heads = [h for h in value.list if isinstance(h, int)]
-    kept = head_divisors(d_model, heads)
+    kept = [h for h in head_divisors(d_model, heads) if fixed_heads in (None, h)]
     if not kept:
         raise ConfigError(f"search.phase2.params.{HEADS}", space[HEADS],
                           f"a choice with at least one divisor of d_model={d_model}")
@@ -161,7 +163,8 @@ def phase2_specs(
             raise ConfigError(
                 f"trial {best.number}", "no d_model attribute", "a trial run by budget-hpo"
             )
-        space, kept, dropped = phase2_space(settings.params, d_model)
+        fixed = sizing_family(record.model).fixed_heads if record.model else None
+        space, kept, dropped = phase2_space(settings.params, d_model, fixed)
         specs.append(
             Phase2Spec(
                 budget=rank.budget,
@@ -199,6 +202,8 @@ def _header(spec: Phase2Spec) -> list[str]:
         f"all of {sorted(all_heads)} divide d_model={spec.d_model}"
         if not spec.dropped_heads
         else f"{list(spec.dropped_heads)} dropped: they do not divide d_model={spec.d_model}"
+        + ("" if spec.model is None or sizing_family(spec.model).fixed_heads is None
+           else f" or {spec.model} takes only {sizing_family(spec.model).fixed_heads}")
     )
     return [
         "# @package _global_",

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from budget_hpo.dataset_names import DEFAULT_FAMILY
 from budget_hpo.natural_sort import natural_key
+from budget_hpo.records import ModelRecord
 from budget_hpo.report.cells import num, ranked_value, with_ci
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
@@ -38,7 +40,8 @@ def dataset_winners(snapshot: ReportSnapshot) -> pd.DataFrame:
             continue
         best = done.loc[ranked.idxmax() if study.maximize else ranked.idxmin()]
         rows.append({**best.to_dict(), "dataset": study.dataset_name, "study": study.name,
-                     "ranked_value": float(ranked[best.name])})
+                     "family": _family(study.model, best.get("model")),
+                     "maximize": study.maximize, "ranked_value": float(ranked[best.name])})
     return pd.DataFrame(rows)
 
 
@@ -58,6 +61,30 @@ def _agreement(winners: pd.DataFrame, key: str, label: str) -> str:
         return f"- {label}: **{values[0]}** wins on all {len(picks)} datasets (they agree)."
     each = ", ".join(f"{d} → {v}" for d, v in zip(picks["dataset"], picks[key], strict=True))
     return f"- {label}: the datasets **disagree** ({each})."
+
+
+def _family(recorded: ModelRecord | None, trial_model: Any) -> str:
+    """The family a study searched: recorded on it, else its winner's model (a study from
+    before families were recorded), else the seed's."""
+    if recorded is not None:
+        return recorded.name
+    return str(trial_model) if isinstance(trial_model, str) and trial_model else DEFAULT_FAMILY
+
+
+def _families(winners: pd.DataFrame) -> list[str]:
+    """Per dataset searched with several model families: the families, best first, each its
+    winner's ranked value and validation AUC interval."""
+    if "family" not in winners:
+        return []
+    lines = []
+    for dataset, group in winners.dropna(subset=["ranked_value", "family"]).groupby("dataset"):
+        if group["family"].nunique() < 2:
+            continue
+        order = group.sort_values("ranked_value", ascending=not bool(group["maximize"].iloc[0]))
+        each = ", ".join(f"{r['family']} {r['ranked_value']:.4f} (val AUC {with_ci(r, 'val_auc')})"
+                         for _, r in order.iterrows())
+        lines.append(f"- Families on {dataset}, best first: {each}.")
+    return lines
 
 
 def datasets_section(snapshot: ReportSnapshot) -> list[str]:
@@ -88,7 +115,7 @@ def datasets_section(snapshot: ReportSnapshot) -> list[str]:
     return [*lines, "", "Do the winners agree?", "",
             _agreement(winners, "params_budget", "Budget"),
             _agreement(winners, "params_style", "Style"),
-            _agreement(winners, "config", "Budget × style"), "",
+            _agreement(winners, "config", "Budget × style"), *_families(winners), "",
             "Gaps are the paired 95% block-bootstrap intervals of (model − baseline) on the "
             "validation origins; `datasets.png` plots each dataset's best per budget.", ""]
 

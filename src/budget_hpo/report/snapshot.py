@@ -25,6 +25,7 @@ from budget_hpo.records import (
     DatasetRecord,
     EarlyStopRecord,
     LineageRecord,
+    ModelRecord,
     NoiseRecord,
     PhaseEndRecord,
     SpaceRecord,
@@ -77,6 +78,7 @@ class StudySnapshot:
     children: tuple[str, ...] = ()  # the phase-2 studies that record this one as their parent
     storage: str = ""  # the storage's URL as it may be shown (password hidden)
     dataset: DatasetRecord | None = None
+    model: ModelRecord | None = None  # the model family it searched (recorded by the sweeper)
     lineage: LineageRecord | None = None
     early_stop: EarlyStopRecord | None = None
     noise: NoiseRecord | None = None
@@ -212,6 +214,7 @@ def load_snapshot(storage: str, names: Sequence[str] | None = None) -> ReportSna
             trials=tuple(_trial(t) for t in study.get_trials(deepcopy=False)),
             replicates=_grouped(reruns), children=_children(summaries, name), storage=shown,
             dataset=DatasetRecord.from_study_attrs(attrs),
+            model=ModelRecord.from_study_attrs(attrs),
             lineage=LineageRecord.from_study_attrs(attrs),
             early_stop=EarlyStopRecord.from_study_attrs(attrs),
             noise=NoiseRecord.from_study_attrs(attrs),

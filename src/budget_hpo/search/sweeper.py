@@ -40,7 +40,7 @@ from budget_hpo.budget_counts import budget_grid
 from budget_hpo.dataset_names import dataset_name
 from budget_hpo.errors import ConfigError
 from budget_hpo.natural_sort import natural_key
-from budget_hpo.records import DatasetRecord, LineageRecord, TrialRecord
+from budget_hpo.records import DatasetRecord, LineageRecord, ModelRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
@@ -208,7 +208,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             study = open_study(url, name, search=search, direction=self.direction,
                                sampler=self.sampler)
             check_space(study, space)
-            record_once(study, DatasetRecord(self.dataset),
+            record_once(study, DatasetRecord(self.dataset), ModelRecord(self.settings.model.name),
                         *([LineageRecord(search.parent)] if search.parent else []))
             fail_stale(study, self.kind.liveness(study), search.max_retries)
             added = enqueue_forced(study, self.forced, params)
