@@ -25,11 +25,15 @@ from tests.helpers import SMALL, compose
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BUDGET_50M = """# A user's own budget: 50M parameters.
+BUDGET_50M = """# A user's own budget: 50M parameters, with iTransformer's shapes pinned.
 name: 50M
-shallow: {d_model: 1024, n_layers: 4, n_heads: 16}
-deep:    {d_model: 512, n_layers: 16, n_heads: 8}
+params: 50000000
+pinned:
+  itransformer:
+    shallow: {d_model: 1024, n_layers: 4, n_heads: 16}
+    deep: {d_model: 512, n_layers: 16, n_heads: 8}
 """
+STYLE_FOUR = "# A user's own style: four layers at any budget.\nname: four\nn_layers: 4\n"
 
 
 def user_conf(root: Path, data_path: Path) -> Path:
@@ -38,6 +42,8 @@ def user_conf(root: Path, data_path: Path) -> Path:
     (conf / "budget").mkdir(parents=True)
     (conf / "data").mkdir()
     (conf / "budget" / "50M.yaml").write_text(BUDGET_50M)
+    (conf / "style").mkdir()
+    (conf / "style" / "four.yaml").write_text(STYLE_FOUR)
     (conf / "data" / "my_exchange.yaml").write_text(
         f"defaults:\n  - csv\npath: {data_path}\nval_size: 50\ntest_size: 50\n")
     return conf
@@ -56,14 +62,17 @@ def write_series(path: Path, n_series: int = 4, length: int = 400) -> Path:
 
 def test_user_config_dir_adds_a_budget_and_a_data_config(tmp_path, monkeypatch):
     user_conf(tmp_path, write_series(tmp_path / "ex.csv"))
-    with pytest.raises(ConfigError, match="budget=50M"):  # not known from elsewhere
-        check_group_overrides(["budget=50M"])
+    assert compose(["budget=50M"]).budget.pinned == {}  # elsewhere 50M is a bare count
+    with pytest.raises(ConfigError, match="style=four"):  # not known from elsewhere
+        check_group_overrides(["style=four"])
     monkeypatch.chdir(tmp_path)  # ./conf is picked up
     assert "50M" in group_options("budget") and "750k" in group_options("budget")
     assert "my_exchange" in group_options("data") and "synthetic" in group_options("data")
-    check_group_overrides(["budget=50M", "data=my_exchange"])  # the pre-Hydra check knows them
+    check_group_overrides(["budget=50M", "style=four", "data=my_exchange"])  # the check knows them
     cfg = compose(["budget=50M", "style=deep", "data=my_exchange"])
-    assert (cfg.budget.name, cfg.budget.deep.d_model, cfg.budget.deep.n_layers) == ("50M", 512, 16)
+    deep = cfg.budget.pinned["itransformer"]["deep"]
+    assert (cfg.budget.name, deep.d_model, deep.n_layers) == ("50M", 512, 16)
+    assert compose(["style=four"]).style.n_layers == 4
     assert cfg.data.path == str(tmp_path / "ex.csv") and cfg.data.val_size == 50
     assert cfg.data.format == "auto"  # the rest from the package's shared values
 
@@ -72,15 +81,17 @@ def test_config_dir_named_by_environment_variable(tmp_path, monkeypatch):
     user_conf(tmp_path / "elsewhere", write_series(tmp_path / "ex.csv"))
     monkeypatch.setenv("BUDGET_HPO_CONFIG_DIR", str(tmp_path / "elsewhere" / "conf"))
     cfg = compose(["budget=50M"])
-    assert cfg.budget.shallow.d_model == 1024
-    check_group_overrides(["budget=50M"])
+    assert cfg.budget.pinned["itransformer"]["shallow"].d_model == 1024
+    check_group_overrides(["budget=50M", "style=four"])
 
 
 def test_config_dir_named_on_the_command_line(tmp_path):
     conf = user_conf(tmp_path, write_series(tmp_path / "ex.csv"))
-    check_group_overrides(["--config-dir", str(conf), "budget=50M"])
-    with pytest.raises(ConfigError, match=r"budget=60M: invalid; allowed: .*50M"):
-        check_group_overrides(["--config-dir", str(conf), "budget=60M"])
+    check_group_overrides(["--config-dir", str(conf), "budget=50M", "style=four"])
+    with pytest.raises(ConfigError, match=r"style=five: invalid; allowed: deep \| four"):
+        check_group_overrides(["--config-dir", str(conf), "style=five"])
+    cfg = compose(["--config-dir", str(conf), "budget=50M"])
+    assert cfg.budget.pinned["itransformer"]["shallow"].d_model == 1024  # the file, not the count
 
 
 def reuse_dependencies(python: Path) -> None:
@@ -133,10 +144,11 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
     assert json.loads((work / "run" / "result.json").read_text())["params_exact"] > 0
 
     user_conf(work, write_series(work / "ex.csv"))  # ./conf in the working directory
-    own = run(str(venv / "bin" / "budget-hpo"), "budget=50M", "style=deep", "data=my_exchange",
+    own = run(str(venv / "bin" / "budget-hpo"), "budget=5M", "style=four", "data=my_exchange",
               "trainer=smoke", "trainer.eval_step=5", "hydra.run.dir=own")
     assert own.returncode == 0, own.stderr[-2000:]
-    assert json.loads((work / "own" / "result.json").read_text())["d_model"] == 512
+    result = json.loads((work / "own" / "result.json").read_text())
+    assert (result["n_layers"], result["shape"], result["budget_params"]) == (4, "solved", 5_000_000)
 
     demo = run(str(venv / "bin" / "budget-hpo"), "-m", "search=demo", *SMALL,
                "hydra.sweeper.n_trials=2", "hydra.sweep.dir=demo")

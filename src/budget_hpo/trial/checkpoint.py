@@ -37,6 +37,7 @@ def load_model(path: str | Path) -> tuple[Any, Config]:
 
     saved = torch.load(path, map_location="cpu", weights_only=False)
     cfg = typed_config(OmegaConf.create(saved["config"]))
-    model = build_model(cfg, check_config(cfg), int(saved["n_series"]))
+    n_series = int(saved["n_series"])  # the trial's panel: the shape is sized for it again
+    model = build_model(cfg, check_config(cfg, n_series), n_series)
     model.load_state_dict(saved["state_dict"])
     return model.eval(), cfg
