@@ -19,8 +19,14 @@ import pytest
 from budget_hpo.compose import compose_config
 from budget_hpo.schema import Config, typed_config
 
+# The folder every trial of a test session keeps the baselines' scores in (set by the session
+# fixture in conftest.py; unset, the default folder): the same panel's baselines are fitted once
+# per session, not once per process, which saves each subprocess trial the gbt baseline's fit.
+BASELINE_CACHE_ENV = "BUDGET_HPO_TEST_BASELINE_CACHE"
+SHARED_BASELINES = (f"objective.baseline_cache=${{oc.env:{BASELINE_CACHE_ENV},"
+                    f"multirun/.baseline_cache}}")
 # Small and fast: a 12-series panel, 3 training steps, a handful of evaluation origins, and
-# (in a sweep) no seed replicates unless a test asks for them.
+# (in a sweep) no seed replicates unless a test asks for them; the session's baseline cache.
 SMALL = [
     "search.replicates.seeds=0",
     "trainer=smoke",
@@ -29,6 +35,7 @@ SMALL = [
     "data.val_size=60",
     "data.test_size=60",
     "trainer.eval_step=6",
+    SHARED_BASELINES,
 ]
 # The search machinery's tests: SMALL with the tiny fixture model (budget_hpo.trial.tiny), whose
 # trials train in milliseconds and import neither torch nor neuralforecast.
