@@ -9,7 +9,7 @@ import pytest
 from budget_hpo.config_dirs import package_config_dir
 from budget_hpo.schema import Config
 
-from .helpers import compose
+from .helpers import BASELINE_CACHE_ENV, compose
 
 
 def _listing() -> list[str]:
@@ -23,6 +23,16 @@ def conf_is_left_untouched():
     yield
     after = _listing()
     assert after == before, f"tests changed conf/: {sorted(set(after) ^ set(before))}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_baseline_cache(tmp_path_factory):
+    """One baseline-cache folder for the whole session, named by the environment (subprocesses
+    inherit it): the overrides in ``helpers.SMALL`` point ``objective.baseline_cache`` at it."""
+    folder = tmp_path_factory.mktemp("baseline_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(BASELINE_CACHE_ENV, str(folder))
+        yield folder
 
 
 @pytest.fixture

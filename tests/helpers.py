@@ -1,5 +1,5 @@
-"""Helpers shared by the tests: compose the real config; run the app in this process or the real
-console scripts as subprocesses; wait on an event with a deadline."""
+"""Helpers shared by the tests: compose the real config; run the console scripts in this process
+or as real subprocesses; wait on an event with a deadline."""
 
 from __future__ import annotations
 
@@ -19,8 +19,14 @@ import pytest
 from budget_hpo.compose import compose_config
 from budget_hpo.schema import Config, typed_config
 
+# The folder every trial of a test session keeps the baselines' scores in (set by the session
+# fixture in conftest.py; unset, the default folder): the same panel's baselines are fitted once
+# per session, not once per process, which saves each subprocess trial the gbt baseline's fit.
+BASELINE_CACHE_ENV = "BUDGET_HPO_TEST_BASELINE_CACHE"
+SHARED_BASELINES = (f"objective.baseline_cache=${{oc.env:{BASELINE_CACHE_ENV},"
+                    f"multirun/.baseline_cache}}")
 # Small and fast: a 12-series panel, 3 training steps, a handful of evaluation origins, and
-# (in a sweep) no seed replicates unless a test asks for them.
+# (in a sweep) no seed replicates unless a test asks for them; the session's baseline cache.
 SMALL = [
     "search.replicates.seeds=0",
     "trainer=smoke",
@@ -29,6 +35,7 @@ SMALL = [
     "data.val_size=60",
     "data.test_size=60",
     "trainer.eval_step=6",
+    SHARED_BASELINES,
 ]
 # The search machinery's tests: SMALL with the tiny fixture model (budget_hpo.trial.tiny), whose
 # trials train in milliseconds and import neither torch nor neuralforecast.
@@ -92,26 +99,42 @@ def require_postgres() -> str:
     return POSTGRES
 
 
-def run_app(
-    args: Sequence[str], cwd: Path, env: dict | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``budget-hpo ARGS`` run in this process, through the same ``main`` as the console script
-    (as Hydra's own plugin tests run sweeps): the real Hydra app, sweeper, launcher, search path
-    and callbacks, without a cold interpreter. Returns what :func:`run_cli` returns; Hydra's
-    global state is cleared by Hydra itself when the run ends."""
-    from budget_hpo.cli import main
+def console_main(command: str) -> Callable[[], object]:
+    """The function the console script ``command`` calls, read from this package's installed
+    entry points (``[project.scripts]``): what a user's ``command`` runs, without the wrapper."""
+    from importlib.metadata import entry_points
 
+    (entry,) = entry_points(group="console_scripts", name=command)
+    assert entry.value == _ENTRY[command], (entry.value, _ENTRY[command])
+    return entry.load()
+
+
+def run_app(
+    args: Sequence[str], cwd: Path, env: dict | None = None, command: str = "budget-hpo"
+) -> subprocess.CompletedProcess[str]:
+    """``COMMAND ARGS`` (any console script of this package) run in this process, through the
+    same function as the console script (as Hydra's own plugin tests run sweeps): the real Hydra
+    app, sweeper, launcher, search path and callbacks, without a cold interpreter; storages are
+    opened afresh, as a new process opens them (connecting with the environment's password or
+    ``.pgpass`` of this run, not with an earlier run's connection pool). Returns what
+    :func:`run_cli` returns; Hydra's global state is cleared by Hydra itself when the run ends."""
+    from budget_hpo.search import storage
+
+    main = console_main(command)
     assert not any(k.startswith("BUDGET_HPO_KILL") for k in {**os.environ, **(env or {})}), (
         "a fault would kill the test process: use run_cli")
     out, err = io.StringIO(), io.StringIO()
     saved = (sys.argv, os.getcwd(), dict(os.environ), _torch_threads())
+    # as in a new process: no storage (engine, connection pool) opened by an earlier run
+    storages = dict(storage._storages)
+    storage._storages.clear()
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     code: int = 0
     try:
         os.environ.update(env or {})
         os.chdir(cwd)
-        sys.argv = ["budget-hpo", *args]
+        sys.argv = [command, *args]
         with redirect_stdout(out), redirect_stderr(err):
             try:
                 main()
@@ -130,8 +153,13 @@ def run_app(
             if handler not in handlers:
                 handler.close()
         root.handlers[:], root.level = handlers, level
-    return subprocess.CompletedProcess(["budget-hpo", *args], code, out.getvalue(),
-                                       err.getvalue())
+        for opened in storage._storages.values():  # closed as a process's exit closes them
+            engine = getattr(opened, "engine", None)
+            if engine is not None:
+                engine.dispose()
+        storage._storages.clear()
+        storage._storages.update(storages)
+    return subprocess.CompletedProcess([command, *args], code, out.getvalue(), err.getvalue())
 
 
 def _torch_threads() -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from dataclasses import replace
 
 import pytest
 from omegaconf.errors import ConfigKeyError
@@ -13,9 +14,10 @@ from budget_hpo.compose import compose_config, composer
 from budget_hpo.config_dirs import GROUPS, group_options
 from budget_hpo.resolvers import threads_per_job
 from budget_hpo.search.forced import forced_trials
+from budget_hpo.schema import typed_config
 from budget_hpo.search.plan import plan_rows, run_plan
 from budget_hpo.trial.validation import check_config
-from tests.helpers import compose, run_cli
+from tests.helpers import compose, run_app
 
 ALL_OPTIONS = [(g, o) for g in GROUPS for o in group_options(g)]
 
@@ -62,13 +64,24 @@ def test_regularization_options_hold_the_seed_values(compose_cfg, option, values
     assert (reg.dropout, reg.lr, reg.weight_decay) == pytest.approx(values)
 
 
-def test_every_budget_style_regularization_combination_composes(compose_cfg):
-    for budget, style, reg in itertools.product(
-        group_options("budget"), group_options("style"), group_options("regularization")
-    ):
-        cfg = compose_cfg([f"budget={budget}", f"style={style}", f"regularization={reg}", "trainer=smoke"])
+def test_every_budget_style_regularization_combination_composes():
+    """Each option of the three groups is composed once (15 compositions, not 64): each changes
+    its own group's values and nothing else, so a combination's config is the default config
+    with its three options' values put in, and every combination is then validated."""
+    groups = ("budget", "style", "regularization")
+    with composer(["trainer=smoke"]) as compose_raw:
+        base = typed_config(compose_raw())
+        chosen = {(g, o): typed_config(compose_raw([f"{g}={o}"]))
+                  for g in groups for o in group_options(g)}
+    for (group, option), cfg in chosen.items():
+        assert getattr(cfg, group).name == option
+        assert replace(cfg, **{group: getattr(base, group)}) == base, (
+            f"{group}={option} changes values outside {group}: compose the full product")
+    for combination in itertools.product(*(group_options(g) for g in groups)):
+        cfg = replace(base, **{g: getattr(chosen[g, o], g) for g, o in zip(groups, combination,
+                                                                            strict=True)})
         arch = check_config(cfg)
-        assert arch.d_model == cfg.budget.pinned["itransformer"][style].d_model  # the seed's table
+        assert arch.d_model == cfg.budget.pinned["itransformer"][combination[1]].d_model  # seed
         assert cfg.trainer.max_steps <= 5
 
 
@@ -132,7 +145,7 @@ def forced_trials_default():
 
 
 def test_plan_command_prints_the_table(tmp_path):
-    proc = run_cli("budget-hpo-plan", [], cwd=tmp_path, timeout=120)
+    proc = run_app([], cwd=tmp_path, command="budget-hpo-plan")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     header = lines[0].split()
@@ -154,7 +167,7 @@ def test_plan_command_prints_the_table(tmp_path):
 
 def test_plan_names_a_forced_config_that_fails_to_build(tmp_path):
     # 5 heads divide none of the d_model values: the first forced config is named and it exits 2
-    proc = run_cli("budget-hpo-plan", ["model.n_heads=5"], cwd=tmp_path, timeout=120)
+    proc = run_app(["model.n_heads=5"], cwd=tmp_path, command="budget-hpo-plan")
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "G1-750k-shallow" in proc.stderr and "n_heads" in proc.stderr
@@ -166,8 +179,8 @@ def test_run_plan_text_mentions_every_id():
 
 
 def test_plan_of_a_search_prints_the_enqueue_order_and_space_without_opening_storage(tmp_path):
-    proc = run_cli("budget-hpo-plan", ["search=phase1", "search.budgets=[2M,20M]"], cwd=tmp_path,
-                   timeout=120)
+    proc = run_app(["search=phase1", "search.budgets=[2M,20M]"], cwd=tmp_path,
+                   command="budget-hpo-plan")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "14 forced configs; none trained." in out

@@ -1,7 +1,8 @@
 """The whole flow: phase 1 -> phase-2 files and report -> phase 2 -> report.
 
-The sweeps run in this process through the app's own ``main`` (:func:`tests.helpers.run_app`);
-``budget-hpo-phase2`` and ``budget-hpo-report`` run as the console scripts a user types.
+The sweeps, ``budget-hpo-phase2`` and ``budget-hpo-report`` run in this process through the
+functions their console scripts call (:func:`tests.helpers.run_app`); the console scripts as
+real processes are tested in test_cli, report/test_report and test_packaging.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 import yaml
 
 from budget_hpo.trial.synthetic import synthetic_panel
-from tests.helpers import compose, run_app, run_cli
+from tests.helpers import compose, run_app
 
 pytestmark = pytest.mark.slow
 
@@ -51,9 +52,8 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     # the on-demand command regenerates byte-identical files
     folder = conf / "search" / "budget-hpo-phase1-prices"
     before = {f: (folder / f).read_bytes() for f in files}
-    again = run_cli("budget-hpo-phase2", [f"hydra.sweeper.storage={storage}",
-                                          f"search.phase2.config_dir={conf}", *experiment],
-                    cwd=tmp_path)
+    again = run_app([f"hydra.sweeper.storage={storage}", f"search.phase2.config_dir={conf}",
+                     *experiment], cwd=tmp_path, command="budget-hpo-phase2")
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("unchanged:") == 2
     assert {f: (folder / f).read_bytes() for f in files} == before
@@ -81,15 +81,15 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
         if trial.state.name == "COMPLETE":
             assert trial.user_attrs["n_heads"] == trial.params["model.n_heads"]
 
-    out = run_cli("budget-hpo-report", ["--storage", storage, "--out", str(tmp_path / "rep")],
-                  cwd=tmp_path)
+    out = run_app(["--storage", storage, "--out", str(tmp_path / "rep")], cwd=tmp_path,
+                  command="budget-hpo-report")
     assert out.returncode == 0, out.stderr
     summary = (tmp_path / "rep" / "summary.md").read_text()
     assert "Phase 2 beside phase 1" in summary and f"| {budget} |" in summary
     # re-scored from the saved forecasts, without training: the same threshold, the same AUCs
-    out = run_cli("budget-hpo-report", ["--storage", storage, "--study", "budget-hpo-phase1-*",
-                                        "--out", str(tmp_path / "re"),
-                                        "--rescore", "objective.threshold=0.0"], cwd=tmp_path)
+    out = run_app(["--storage", storage, "--study", "budget-hpo-phase1-*",
+                   "--out", str(tmp_path / "re"), "--rescore", "objective.threshold=0.0"],
+                  cwd=tmp_path, command="budget-hpo-report")
     assert out.returncode == 0, out.stderr
     scored = pd.read_csv(tmp_path / "re" / "trials.csv")
     scored = scored[scored["state"] == "COMPLETE"].set_index(["study", "number"])
@@ -139,8 +139,8 @@ def test_two_datasets_then_the_cross_dataset_report(tmp_path):
         assert proc.returncode == 0, proc.stderr[-3000:]
     names = sorted(p.name for p in (tmp_path / "generated" / "search").iterdir())
     assert names == ["budget-hpo-phase1-binance", "budget-hpo-phase1-kraken"]  # namespaced
-    out = run_cli("budget-hpo-report", ["--storage", storage, "--study", "budget-hpo-phase1-*",
-                                        "--out", str(tmp_path / "cross")], cwd=tmp_path)
+    out = run_app(["--storage", storage, "--study", "budget-hpo-phase1-*",
+                   "--out", str(tmp_path / "cross")], cwd=tmp_path, command="budget-hpo-report")
     assert out.returncode == 0, out.stderr
     section = (tmp_path / "cross" / "summary.md").read_text().split("## Across datasets")[1]
     rows = [line for line in section.splitlines() if line.startswith("| binance |")

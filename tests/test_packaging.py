@@ -3,7 +3,9 @@
 The wheel test builds the wheel, installs it (not editable) into a fresh virtualenv that reuses
 the dependencies of the environment running the tests (a ``.pth`` file names that environment's
 site-packages, whether it is a virtualenv or the system interpreter; the checkout's own editable
-install is not among them), and runs the console scripts from an unrelated working directory.
+install is not among them), and runs the console scripts from an unrelated working directory: one trial of the real
+iTransformer, then the user's own config and the demo sweep with the tiny fixture model (what
+they test is where the configs come from and where files go).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 from budget_hpo.cli import check_group_overrides
 from budget_hpo.config_dirs import group_options
 from budget_hpo.errors import ConfigError
-from tests.helpers import SMALL, compose
+from tests.helpers import SMALL, TINY, compose
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,12 +117,12 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(wheels), str(source)], check=True, capture_output=True)
     (wheel,) = wheels.glob("budget_hpo-*.whl")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = venv / "bin" / "python"
+    venv = tmp_path / "venv"  # without its own pip (installing one takes seconds): this
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"  # environment's pip installs into it (--python)
     reuse_dependencies(python)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", str(wheel)], check=True, capture_output=True)
     work = tmp_path / "work"  # unrelated to the checkout
     work.mkdir()
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
@@ -145,12 +147,12 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
 
     user_conf(work, write_series(work / "ex.csv"))  # ./conf in the working directory
     own = run(str(venv / "bin" / "budget-hpo"), "budget=5M", "style=four", "data=my_exchange",
-              "trainer=smoke", "trainer.eval_step=5", "hydra.run.dir=own")
+              "model=tiny", "trainer=smoke", "trainer.eval_step=5", "hydra.run.dir=own")
     assert own.returncode == 0, own.stderr[-2000:]
     result = json.loads((work / "own" / "result.json").read_text())
     assert (result["n_layers"], result["shape"], result["budget_params"]) == (4, "solved", 5_000_000)
 
-    demo = run(str(venv / "bin" / "budget-hpo"), "-m", "search=demo", *SMALL,
+    demo = run(str(venv / "bin" / "budget-hpo"), "-m", "search=demo", *TINY,
                "hydra.sweeper.n_trials=2", "hydra.sweep.dir=demo")
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert (work / "demo" / "report" / "summary.md").is_file()

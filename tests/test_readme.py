@@ -3,9 +3,11 @@ scale, and produces what it promises; README's links and the manual's nav point 
 
 Each command is read from the fenced bash blocks of that section and run with the smoke
 overrides appended (later overrides win in Hydra): one trial in-process through the trial
-function, the plan in-process, `--cfg` and the sweeps through the real console scripts, and
-the report in-process against the sweeps' study. A command this file cannot classify fails the
-test, so a new line in README needs a runner here.
+function (the real model each command names), the plan in-process, `--cfg` and the sweeps
+in-process through the console script's own function (:func:`tests.helpers.run_app`; the sweeps
+with the tiny fixture model: they test the commands, not the model), and the report in-process
+against the sweeps' study. A command this file cannot classify fails the test, so a new line in
+README needs a runner here.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pytest
 import yaml
 
 from budget_hpo.trial.synthetic import synthetic_panel
-from tests.helpers import SMALL, compose, run_cli
+from tests.helpers import SMALL, compose, run_app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -131,8 +133,7 @@ def test_readme_plan_command_prints_the_forced_configs(argv):
 
 @pytest.mark.parametrize("argv", [a for a in COMMANDS if kind(a) == "cfg"], ids=shlex.join)
 def test_readme_cfg_command_prints_the_composed_config(argv, tmp_path):
-    proc = run_cli("budget-hpo", [*argv[1:], f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path,
-                   timeout=120)
+    proc = run_app([*argv[1:], f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     printed = yaml.safe_load(proc.stdout)
     assert printed["budget"]["name"] == "750k" and printed["search"]["name"] == "none"
@@ -164,16 +165,16 @@ def test_readme_search_commands_run_in_order_at_smoke_scale(tmp_path, monkeypatc
             extra = ["hydra.sweeper.n_trials=1", "search.replicates.seeds=0"]
         else:
             storage = f"sqlite:///{tmp_path}/study{n}.db"
-            extra = [*smoke([]), f"hydra.sweeper.n_trials={SWEEP_TRIALS}",
+            extra = [*smoke([]), "model=tiny", f"hydra.sweeper.n_trials={SWEEP_TRIALS}",
                      f"hydra.sweeper.storage={storage}"]
-        proc = run_cli("budget-hpo", [*args, *extra, f"hydra.sweep.dir={sweep}"],
-                       cwd=tmp_path, timeout=600)
+        proc = run_app([*args, *extra, f"hydra.sweep.dir={sweep}"], cwd=tmp_path)
         assert proc.returncode == 0, f"{shlex.join(argv)}\n{proc.stderr[-3000:]}"
         results = sorted(sweep.glob("[0-9]*/result.json"))
         assert len(results) == (1 if phase2 else SWEEP_TRIALS), shlex.join(argv)
         if phase2:
             budget = next(a for a in args if "/phase2_" in a).rsplit("_", 1)[1]
-            assert json.loads(results[0].read_text())["budget"] == budget
+            written = json.loads(results[0].read_text())
+            assert (written["budget"], written["model"]) == (budget, "tiny")  # phase 1's model
         else:  # the phase's end wrote its report, and the phase-2 file of its one budget
             assert (sweep / "report" / "summary.md").is_file()
             budget = compose([a for a in smoke(args) if a != "-m"]).search.budgets[0]

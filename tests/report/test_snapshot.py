@@ -55,6 +55,7 @@ def reads(monkeypatch):
     counts: Counter[tuple[str, str]] = Counter()
     load, summaries, get_trials = (optuna.load_study, optuna.get_all_study_summaries,
                                    optuna.Study.get_trials)
+    listing = optuna.storages.RDBStorage.get_all_studies
 
     def counted_load(*args, **kwargs):
         counts[("load_study", kwargs["study_name"])] += 1
@@ -64,6 +65,10 @@ def reads(monkeypatch):
         counts[("summaries", "")] += 1
         return summaries(*args, **kwargs)
 
+    def counted_listing(self, *args, **kwargs):  # names and attributes, no trials
+        counts[("studies", "")] += 1
+        return listing(self, *args, **kwargs)
+
     def counted_trials(self, *args, **kwargs):
         if not isinstance(self._storage, optuna.storages.InMemoryStorage):  # fANOVA's copy
             counts[("get_trials", self.study_name)] += 1
@@ -72,13 +77,14 @@ def reads(monkeypatch):
     monkeypatch.setattr(optuna, "load_study", counted_load)
     monkeypatch.setattr(optuna, "get_all_study_summaries", counted_summaries)
     monkeypatch.setattr(optuna.Study, "get_trials", counted_trials)
+    monkeypatch.setattr(optuna.storages.RDBStorage, "get_all_studies", counted_listing)
     return counts
 
 
 def test_the_report_reads_each_study_its_replicates_and_its_lineage_once(tmp_path, reads):
     storage = lineage_storage(tmp_path)
     report = write_report(storage, tmp_path / "out", [PHASE1, PHASE2])
-    assert reads == {("summaries", ""): 1,
+    assert reads == {("studies", ""): 1,  # listed once; no study's summary (all its trials)
                      ("load_study", PHASE1): 1, ("get_trials", PHASE1): 1,
                      ("load_study", REPLICAS): 1, ("get_trials", REPLICAS): 1,
                      ("load_study", PHASE2): 1, ("get_trials", PHASE2): 1}

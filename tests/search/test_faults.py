@@ -1,8 +1,9 @@
 """Crash safety: a real sweep SIGKILLed at each named point of its loop, then the same command
 rerun. The study must end complete: no trial lost, none duplicated, none RUNNING forever, the
 forced configs exactly once, a dead worker's config retried. Trials use the tiny fixture model;
-the rerun starts as soon as the dead run's trial has gone stale (its heartbeat older than the
-grace period), which the test waits for on the study itself.
+the killed runs are real processes, the reruns run in this process (:func:`run`); a rerun starts
+as soon as the dead run's trial has gone stale (its heartbeat older than the grace period),
+which the test waits for on the study itself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from budget_hpo.records import PhaseEndRecord, TrialRecord
 from budget_hpo.search.heartbeat import config_of
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import TINY, compose, wait_for
+from tests.helpers import TINY, compose, run_app, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -37,16 +38,22 @@ def storage_of(tmp: Path, kind: str = "sqlite") -> str:
 
 def run(tmp: Path, kill_at: str | None = None, timeout: float = 300,
         extra: tuple[str, ...] | list[str] = (), kind: str = "sqlite") -> int:
-    exe = Path(sys.executable).with_name("budget-hpo")
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    env.pop("BUDGET_HPO_KILL_AT", None)
-    if kill_at:
-        env["BUDGET_HPO_KILL_AT"] = kill_at
+    """The phase command on the test's study; its output is appended to ``tmp/log.txt``. With
+    ``kill_at`` it runs as a real process that SIGKILLs itself there; without, the run that
+    must finish the study runs in this process (:func:`tests.helpers.run_app`), as a user's
+    rerun of the same command would, without a cold interpreter."""
     args = ["-m", "search=phase1", f"hydra.sweeper.storage={storage_of(tmp, kind)}",
             f"hydra.sweep.dir={tmp}/sweep", f"search.phase2.config_dir={tmp}/generated",
             "search.budgets=[750k]", f"hydra.sweeper.n_trials={N_TRIALS}",
             "search.early_stop.enabled=false", "search.heartbeat_interval=1",
             f"search.grace_period={GRACE}", *TINY, *extra]
+    if kill_at is None:
+        done = run_app(args, cwd=tmp)
+        with open(tmp / "log.txt", "a") as log:
+            log.write(done.stdout + done.stderr)
+        return done.returncode
+    exe = Path(sys.executable).with_name("budget-hpo")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "BUDGET_HPO_KILL_AT": kill_at}
     with open(tmp / "log.txt", "a") as log:
         proc = subprocess.run([str(exe), *args], cwd=tmp, env=env, stdout=log,
                               stderr=subprocess.STDOUT, timeout=timeout)

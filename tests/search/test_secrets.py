@@ -5,6 +5,10 @@ password in ``$BUDGET_HPO_STORAGE``, or in ``PGPASSWORD`` / a ``.pgpass`` file b
 one; the password must appear in no file under the run's folders (``.hydra/`` included) and in no
 output. The same URL typed on the command line or into a config file is refused before anything
 is written: exit code 2, one line naming the key and the safe ways, no folder created.
+
+The phases and the report run in this process (:func:`tests.helpers.run_app`, which captures
+their output and opens each storage afresh) with the tiny fixture model; the refusal also runs
+as a real process, whose output and folder are then checked.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy.engine import make_url
 from budget_hpo import cli
 from budget_hpo.report import cli as report_cli
 from budget_hpo.search.storage import open_study
-from tests.helpers import SMALL, require_postgres, run_cli
+from tests.helpers import SMALL, TINY, require_postgres, run_app, run_cli
 
 LEAKY = "postgresql+psycopg2://someone:pw-1c0d3f00d@127.0.0.1:5432/budget_hpo_test"
 
@@ -63,23 +67,21 @@ def test_a_storage_password_reaches_no_file_and_no_output(tmp_path, role):
     env = {"BUDGET_HPO_STORAGE": url}
     name = f"secret-{uuid.uuid4().hex[:8]}"
     outputs = []
-    phase1 = run_cli("budget-hpo", ["-m", "search=phase1", f"hydra.sweeper.study_name={name}",
-                                    "search.budgets=[750k]", "hydra.sweeper.n_trials=2",
-                                    f"search.phase2.config_dir={tmp_path}/generated",
-                                    f"hydra.sweep.dir={tmp_path}/p1", *SMALL],
-                     cwd=tmp_path, timeout=600, env=env)
+    phase1 = run_app(["-m", "search=phase1", f"hydra.sweeper.study_name={name}",
+                      "search.budgets=[750k]", "hydra.sweeper.n_trials=2",
+                      f"search.phase2.config_dir={tmp_path}/generated",
+                      f"hydra.sweep.dir={tmp_path}/p1", *TINY], cwd=tmp_path, env=env)
     outputs.append(phase1)
     assert phase1.returncode == 0, phase1.stderr[-3000:]
     (generated,) = (tmp_path / "generated" / "search" / name).glob("phase2_*.yaml")
     assert "${oc.env:BUDGET_HPO_STORAGE}" in generated.read_text()
-    phase2 = run_cli("budget-hpo", ["-m", "--config-dir", str(tmp_path / "generated"),
-                                    f"search={name}/{generated.stem}", "hydra.sweeper.n_trials=1",
-                                    f"hydra.sweep.dir={tmp_path}/p2", *SMALL],
-                     cwd=tmp_path, timeout=600, env=env)
+    phase2 = run_app(["-m", "--config-dir", str(tmp_path / "generated"),
+                      f"search={name}/{generated.stem}", "hydra.sweeper.n_trials=1",
+                      f"hydra.sweep.dir={tmp_path}/p2", *TINY], cwd=tmp_path, env=env)
     outputs.append(phase2)
     assert phase2.returncode == 0, phase2.stderr[-3000:]
-    report = run_cli("budget-hpo-report", ["--study", name, "--out", str(tmp_path / "report")],
-                     cwd=tmp_path, timeout=300, env=env)
+    report = run_app(["--study", name, "--out", str(tmp_path / "report")], cwd=tmp_path,
+                     env=env, command="budget-hpo-report")
     outputs.append(report)
     assert report.returncode == 0, report.stderr[-3000:]
     assert "***" in report.stdout  # the URL is shown, its password hidden
@@ -92,12 +94,11 @@ def test_pgpassword_and_pgpass_keep_the_password_off_a_url_and_off_disk(tmp_path
     url, password = role
     bare = _without_password(url)
     name = f"pgpass-{uuid.uuid4().hex[:8]}"
-    phase1 = run_cli("budget-hpo", ["-m", "search=phase1", f"hydra.sweeper.storage={bare}",
-                                    f"hydra.sweeper.study_name={name}", "search.budgets=[750k]",
-                                    "hydra.sweeper.n_trials=1",
-                                    f"search.phase2.config_dir={tmp_path}/generated",
-                                    f"hydra.sweep.dir={tmp_path}/p1", *SMALL],
-                     cwd=tmp_path, timeout=600, env={"PGPASSWORD": password})
+    phase1 = run_app(["-m", "search=phase1", f"hydra.sweeper.storage={bare}",
+                      f"hydra.sweeper.study_name={name}", "search.budgets=[750k]",
+                      "hydra.sweeper.n_trials=1", f"search.phase2.config_dir={tmp_path}/generated",
+                      f"hydra.sweep.dir={tmp_path}/p1", *TINY],
+                     cwd=tmp_path, env={"PGPASSWORD": password})
     assert phase1.returncode == 0, phase1.stderr[-3000:]
     done = [t for t in open_study(url, name).trials if t.state == TrialState.COMPLETE]
     assert len(done) == 1  # it ran, connected as the role
@@ -106,9 +107,8 @@ def test_pgpassword_and_pgpass_keep_the_password_off_a_url_and_off_disk(tmp_path
     pgpass = tmp_path_factory.mktemp("home") / ".pgpass"  # outside the run's folders
     pgpass.write_text(f"*:*:*:{make_url(url).username}:{password}\n")
     pgpass.chmod(0o600)
-    report = run_cli("budget-hpo-report", ["--storage", bare, "--study", name,
-                                           "--out", str(tmp_path / "report")],
-                     cwd=tmp_path, timeout=300, env={"PGPASSFILE": str(pgpass)})
+    report = run_app(["--storage", bare, "--study", name, "--out", str(tmp_path / "report")],
+                     cwd=tmp_path, env={"PGPASSFILE": str(pgpass)}, command="budget-hpo-report")
     assert report.returncode == 0, report.stderr[-3000:]
     assert "Trials:" in (tmp_path / "report" / "summary.md").read_text()
     assert_nowhere(password, tmp_path, [phase1, report], at_least=10)

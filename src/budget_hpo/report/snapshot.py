@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import optuna
-
 from budget_hpo.errors import ConfigError
 from budget_hpo.records import (
     DatasetRecord,
@@ -151,17 +149,18 @@ def _grouped(replicas: Sequence[TrialSnapshot]) -> dict[int, tuple[TrialSnapshot
     return {of: tuple(group) for of, group in sorted(groups.items())}
 
 
-def choose_studies(summaries: Sequence[Any], names: Sequence[str] | None,
+def choose_studies(studies: Sequence[Any], names: Sequence[str] | None,
                    storage: str) -> list[str]:
-    """The study names a report covers, from the storage's study summaries: ``names`` (a name
-    may be a glob such as ``budget-hpo-phase1-*``), or every ``budget-hpo-*`` study; phase 1
-    first. A phase's seed replicates go with it, never as a study of their own.
+    """The study names a report covers, from the storage's studies (each one's name and user
+    attributes, see :func:`_studies`): ``names`` (a name may be a glob such as
+    ``budget-hpo-phase1-*``), or every ``budget-hpo-*`` study; phase 1 first. A phase's seed
+    replicates go with it, never as a study of their own.
 
     Raises:
         ConfigError: a glob that matches no study, or a storage without budget-hpo studies.
     """
-    replicas = {replicate_study_name(s.study_name) for s in summaries}
-    ours = sorted((s for s in summaries if s.study_name not in replicas),
+    replicas = {replicate_study_name(s.study_name) for s in studies}
+    ours = sorted((s for s in studies if s.study_name not in replicas),
                   key=lambda s: (LineageRecord.from_study_attrs(s.user_attrs) is not None,
                                  s.study_name))
     if not names:
@@ -180,15 +179,16 @@ def choose_studies(summaries: Sequence[Any], names: Sequence[str] | None,
     return list(dict.fromkeys(chosen))
 
 
-def _children(summaries: Sequence[Any], name: str) -> tuple[str, ...]:
-    return tuple(sorted(s.study_name for s in summaries
+def _children(studies: Sequence[Any], name: str) -> tuple[str, ...]:
+    return tuple(sorted(s.study_name for s in studies
                         if (r := LineageRecord.from_study_attrs(s.user_attrs)) is not None
                         and r.parent == name))
 
 
-def _summaries(storage: str) -> list[Any]:
-    return optuna.get_all_study_summaries(open_storage(storage, create=False),
-                                          include_best_trial=False)
+def _studies(storage: str) -> list[Any]:
+    """Every study of ``storage``, as its name and user attributes: none of its trials is read
+    (Optuna's study summaries read every trial of every study in the storage)."""
+    return list(open_storage(storage, create=False).get_all_studies())
 
 
 def load_snapshot(storage: str, names: Sequence[str] | None = None) -> ReportSnapshot:
@@ -199,11 +199,11 @@ def load_snapshot(storage: str, names: Sequence[str] | None = None) -> ReportSna
     Raises:
         ConfigError: a missing storage or study, or a glob that matches no study.
     """
-    summaries = _summaries(storage)
-    present = {s.study_name for s in summaries}
+    listed = _studies(storage)
+    present = {s.study_name for s in listed}
     shown = display_url(storage)
     studies = []
-    for name in choose_studies(summaries, names, storage):
+    for name in choose_studies(listed, names, storage):
         study = open_study(storage, name)
         attrs = study.user_attrs
         replicas = replicate_study_name(name)
@@ -212,7 +212,7 @@ def load_snapshot(storage: str, names: Sequence[str] | None = None) -> ReportSna
         studies.append(StudySnapshot(
             name=name, direction=study.direction.name.lower(),
             trials=tuple(_trial(t) for t in study.get_trials(deepcopy=False)),
-            replicates=_grouped(reruns), children=_children(summaries, name), storage=shown,
+            replicates=_grouped(reruns), children=_children(listed, name), storage=shown,
             dataset=DatasetRecord.from_study_attrs(attrs),
             model=ModelRecord.from_study_attrs(attrs),
             lineage=LineageRecord.from_study_attrs(attrs),
@@ -226,4 +226,4 @@ def load_snapshot(storage: str, names: Sequence[str] | None = None) -> ReportSna
 
 def with_phase2(storage: str, study_name: str) -> list[str]:
     """A phase-1 study and the phase-2 studies that record it as their parent."""
-    return [study_name, *_children(_summaries(storage), study_name)]
+    return [study_name, *_children(_studies(storage), study_name)]

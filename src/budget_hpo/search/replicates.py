@@ -129,9 +129,7 @@ def open_replicas(storage: str, study_name: str) -> optuna.Study | None:
     """The replicate study of ``study_name``, if it has one (opened read-only)."""
     from budget_hpo.search.storage import open_storage
 
-    names = {s.study_name for s in optuna.get_all_study_summaries(
-        open_storage(storage, create=False), include_best_trial=False)}
     name = replicate_study_name(study_name)
-    if name not in names:
-        return None
+    if name not in optuna.get_all_study_names(open_storage(storage, create=False)):
+        return None  # names only: a study's summary would read all of its trials
     return optuna.load_study(study_name=name, storage=open_storage(storage, create=False))

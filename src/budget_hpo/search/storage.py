@@ -93,8 +93,7 @@ def open_study(
     try:
         return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
     except KeyError:
-        summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
-        known = " | ".join(sorted(s.study_name for s in summaries))
+        known = " | ".join(sorted(optuna.get_all_study_names(storage)))
         raise ConfigError("study", name, known or f"(no studies in {display_url(url)})") from None
 
 
