@@ -26,8 +26,12 @@ BASELINE_CACHE_ENV = "BUDGET_HPO_TEST_BASELINE_CACHE"
 SHARED_BASELINES = (f"objective.baseline_cache=${{oc.env:{BASELINE_CACHE_ENV},"
                     f"multirun/.baseline_cache}}")
 # Small and fast: a 12-series panel, 3 training steps, a handful of evaluation origins, and
-# (in a sweep) no seed replicates unless a test asks for them; the session's baseline cache.
+# (in a sweep) no seed replicates unless a test asks for them; the session's baseline cache; and
+# the seed's hand-written forced configs, cut to the sweep's budgets (2 at [750k], 9 at [2M]),
+# which the machinery's tests count. The anchors rule (the default) has its own sweeps
+# (tests/search/test_numeric_budgets.py, ANCHORED below).
 SMALL = [
+    "forced=seed18",
     "search.replicates.seeds=0",
     "trainer=smoke",
     "data.generator.n_series=12",
@@ -37,6 +41,8 @@ SMALL = [
     "trainer.eval_step=6",
     SHARED_BASELINES,
 ]
+# SMALL with the default forced configs (the anchors rule)
+ANCHORED = [o for o in SMALL if o != "forced=seed18"]
 # The search machinery's tests: SMALL with the tiny fixture model (budget_hpo.trial.tiny), whose
 # trials train in milliseconds and import neither torch nor neuralforecast.
 TINY = [*SMALL, "model=tiny"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from budget_hpo.baseline_fields import MetricAttributes, is_metric_name
 
@@ -221,37 +221,37 @@ class NoiseRecord:
         return cls(**{**raw, "values": tuple(raw["values"])}) if raw else None
 
 
+_Named = TypeVar("_Named", bound="_NamedRecord")
+
+
 @dataclass(frozen=True)
-class DatasetRecord:
+class _NamedRecord:
+    """A study-level record that is one name under its ``KEY``."""
+
+    name: str
+
+    KEY: ClassVar[str] = ""
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {self.KEY: self.name}
+
+    @classmethod
+    def from_study_attrs(cls: type[_Named], attrs: Mapping[str, Any]) -> _Named | None:
+        raw = attrs.get(cls.KEY)
+        return cls(str(raw)) if raw else None
+
+
+@dataclass(frozen=True)
+class DatasetRecord(_NamedRecord):
     """The dataset a study searched (:func:`budget_hpo.dataset_names.dataset_name`): the report
     compares studies across datasets through it."""
 
-    name: str
-
-    KEY = "dataset"
-
-    def to_attrs(self) -> dict[str, Any]:
-        return {self.KEY: self.name}
-
-    @classmethod
-    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> DatasetRecord | None:
-        raw = attrs.get(cls.KEY)
-        return cls(str(raw)) if raw else None
+    KEY: ClassVar[str] = "dataset"
 
 
 @dataclass(frozen=True)
-class ModelRecord:
+class ModelRecord(_NamedRecord):
     """The model family a study searched (``model.name``): the report compares the families
     searched on one dataset through it."""
 
-    name: str
-
-    KEY = "model_family"
-
-    def to_attrs(self) -> dict[str, Any]:
-        return {self.KEY: self.name}
-
-    @classmethod
-    def from_study_attrs(cls, attrs: Mapping[str, Any]) -> ModelRecord | None:
-        raw = attrs.get(cls.KEY)
-        return cls(str(raw)) if raw else None
+    KEY: ClassVar[str] = "model_family"

@@ -10,7 +10,9 @@ import pytest
 from optuna.trial import TrialState
 
 from budget_hpo.search.plan import plan_rows
-from tests.helpers import TINY, run_app
+from tests.helpers import ANCHORED, run_app
+
+TINY_ANCHORED = [*ANCHORED, "model=tiny"]  # the default forced configs: the anchors rule
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -57,7 +59,7 @@ def test_a_phase1_on_numeric_budgets_runs_its_generated_forced_configs_then_tpe(
     proc = run_app(["-m", "search=phase1", "search.budgets=[1M,5e6]", "hydra.sweeper.n_trials=19",
                     f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/sweep",
                     f"search.phase2.config_dir={tmp_path}/generated",
-                    "search.early_stop.enabled=false", *TINY], cwd=tmp_path)
+                    "search.early_stop.enabled=false", *TINY_ANCHORED], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage).trials
     assert len(trials) == 19 and all(t.state == TrialState.COMPLETE for t in trials)
@@ -87,7 +89,7 @@ def test_a_phase1_sweep_runs_a_users_budget_and_style_from_config_dir(tmp_path):
     proc = run_app(["-m", "--config-dir", str(conf), *OWN, "hydra.sweeper.n_trials=4",
                     "search.early_stop.enabled=false", f"hydra.sweeper.storage={storage}",
                     f"hydra.sweep.dir={tmp_path}/sweep",
-                    f"search.phase2.config_dir={tmp_path}/generated", *TINY], cwd=tmp_path)
+                    f"search.phase2.config_dir={tmp_path}/generated", *TINY_ANCHORED], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage).trials
     ran = {t.user_attrs["forced_id"]: t.user_attrs for t in trials
