@@ -225,3 +225,34 @@ def test_a_new_kind_is_one_registered_class(monkeypatch):
         storage_kind("memory://")
     with pytest.raises(ConfigError, match=r"journal:/// or memory:// URL"):  # listed with the rest
         storage_kind("mysql://h/db")
+
+
+def test_a_new_sqlite_file_created_by_another_process_at_once_is_opened(tmp_path, monkeypatch):
+    """Two workers (or a worker and a reader) opening a new SQLite file at the same moment both
+    create its tables; the loser's CREATE TABLE fails "already exists" and it opens again."""
+    import sqlalchemy.exc
+
+    real, calls = optuna.storages.RDBStorage, []
+
+    def racing(url, **kwargs):
+        calls.append(url)
+        if len(calls) == 1:  # the other process wins the race: its tables now exist
+            real(url, **kwargs)
+            raise sqlalchemy.exc.OperationalError("CREATE TABLE studies", {},
+                                                  Exception("table studies already exists"))
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", racing)
+    url = f"sqlite:///{tmp_path}/new.db"
+    storage = storage_kinds.SQLite(url).open(None, None)
+    assert len(calls) == 2 and isinstance(storage, real) and storage.get_all_studies() == []
+    calls.clear()
+
+    def broken(url, **kwargs):
+        calls.append(url)
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", broken)
+    with pytest.raises(sqlalchemy.exc.OperationalError, match="disk I/O"):
+        storage_kinds.SQLite(url).open(None, None)
+    assert len(calls) == 1  # any other error is not retried

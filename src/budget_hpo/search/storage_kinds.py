@@ -223,6 +223,7 @@ class RDBKind(StorageKind):
 
 
 _local_lock = threading.Lock()
+CREATE_ATTEMPTS = 3  # opening a new SQLite file that other processes are creating at once
 
 
 @register
@@ -246,6 +247,20 @@ class SQLite(RDBKind):
 
     def engine_kwargs(self) -> dict[str, Any]:
         return {"connect_args": {"timeout": self.timeout_s}} if self.file is not None else {}
+
+    def open(self, heartbeat_interval: int | None, grace_period: int | None) -> Any:
+        """As :meth:`RDBKind.open`; a new file's tables created by another process at the same
+        moment (Optuna creates them table by table, and the loser's ``CREATE TABLE`` fails with
+        "already exists") are simply opened again."""
+        import sqlalchemy.exc
+
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                return super().open(heartbeat_interval, grace_period)
+            except sqlalchemy.exc.OperationalError as err:
+                if "already exists" not in str(err) or attempt == CREATE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def lock(self, study_name: str) -> Iterator[None]:
