@@ -122,6 +122,18 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         self.dataset = dataset_name(data.name, config.hydra.runtime.choices.get("data"),
                                     data.path, data.paths)
 
+    def _configure_trials(
+        self, trials: list[optuna.Trial], search_space_distributions: dict[str, BaseDistribution],
+        fixed_params: dict[str, Any], fixed_overrides: list[str],
+    ) -> Sequence[Sequence[str]]:
+        """The plugin's, except that the sweep's fixed arguments reach the jobs as overrides only:
+        the plugin would also set each one as a user attribute of every trial, where
+        ``forced=seed18`` or ``model=tiny`` would read as the trial's own record fields
+        (:class:`TrialRecord`: ``forced``, ``model``) and mark every trial forced."""
+        fixed = [f"{name}={value}" for name, value in fixed_params.items()]
+        return super()._configure_trials(trials, search_space_distributions, {},
+                                         [*fixed, *fixed_overrides])
+
     def _parse_sweeper_params_config(self) -> list[str]:
         space = search_params(self.params, self.grid)
         return [f"{k}={v}" for k, v in space.items()]
