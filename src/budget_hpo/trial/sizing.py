@@ -112,6 +112,8 @@ def solve_shape(
         exact = count(near)
         if abs(exact - budget) <= tolerance * budget:
             found.append((near, exact))
+            if style.aspect is not None and near.d_model / layers <= style.aspect:
+                break  # d_model / n_layers only falls with depth: deeper is farther off
 
     def rank(item: tuple[Architecture, int]) -> tuple[float, int]:
         a, exact = item
