@@ -211,7 +211,9 @@ class Memory(StorageKind):
 
 
 def test_a_new_kind_is_one_registered_class(monkeypatch):
-    monkeypatch.setattr(storage_kinds, "_KINDS", dict(storage_kinds._KINDS))
+    from budget_hpo.search import storage_registry
+
+    monkeypatch.setattr(storage_registry, "_KINDS", dict(storage_registry._KINDS))
     assert storage_kinds.register(Memory) is Memory
     assert storage_kinds.storage_kinds() == (SQLite, Postgres, Journal, Memory)
     url = f"memory://{uuid.uuid4().hex[:8]}"

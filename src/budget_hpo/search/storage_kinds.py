@@ -34,19 +34,26 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import optuna
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.passwords import hide
 from budget_hpo.search.journal import journal_lock, open_journal
 from budget_hpo.search.liveness import JournalLiveness, Liveness, RDBLiveness
+from budget_hpo.search.storage_registry import (
+    StorageKind,
+    carries_password,
+    display_url,
+    register,
+    storage_kind,
+    storage_kinds,
+)
+from budget_hpo.search.storage_urls import hidden_url, sqlalchemy_password, sqlalchemy_url
 
 __all__ = [
     "Journal", "Postgres", "RDBKind", "SQLite", "StorageKind", "carries_password", "display_url",
@@ -55,156 +62,18 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class StorageKind(ABC):
-    """A storage URL of one kind; build it with :func:`storage_kind`, which checks it."""
-
-    url: str
-    schemes: ClassVar[tuple[str, ...]]  # the URL schemes (before ``+driver``) of this kind
-    example: ClassVar[str]  # how its URLs begin, for the refusal of other schemes
-
-    @abstractmethod
-    def check(self, key: str) -> None:
-        """Raise :class:`ConfigError` (naming ``key``) for a URL of this kind that is unusable."""
-
-    @property
-    def file(self) -> Path | None:
-        """The file that holds the studies (resolved), None for a server or an in-memory one."""
-        return None
-
-    @property
-    def carries_password(self) -> bool:
-        """Whether the URL holds a password (a committed config then names the environment)."""
-        return False
-
-    def display(self) -> str:
-        """The URL as it may be shown or written: the password hidden."""
-        return self.url
-
-    def dashboard_command(self) -> str:
-        """How to browse the storage."""
-        return f"optuna-dashboard {self.display()}"
-
-    def check_exists(self) -> None:
-        """For a reader, who must never create a database: a missing file is a
-        :class:`ConfigError`."""
-        if self.file is not None and not self.file.is_file():
-            raise ConfigError("storage", self.display(),
-                              f"an existing database ({self.file} not found)")
-
-    @abstractmethod
-    def open(self, heartbeat_interval: int | None, grace_period: int | None) -> Any:
-        """The Optuna storage, with heartbeats every ``heartbeat_interval`` seconds (None: none);
-        created if missing."""
-
-    @abstractmethod
-    def lock(self, study_name: str) -> AbstractContextManager[None]:
-        """The cross-process lock that serialises check-then-act steps on ``study_name``."""
-
-    @abstractmethod
-    def liveness(self, study: optuna.Study) -> Liveness | None:
-        """The heartbeats of ``study``'s trials (None when it was opened without any)."""
-
-
-K = TypeVar("K", bound=type[StorageKind])
-_KINDS: dict[str, type[StorageKind]] = {}
-
-
-def register(kind: K) -> K:
-    """Make ``kind`` the class of URLs with its schemes (a class decorator)."""
-    for scheme in kind.schemes:
-        _KINDS[scheme] = kind
-    return kind
-
-
-def storage_kinds() -> tuple[type[StorageKind], ...]:
-    """The registered kinds, in registration order."""
-    return tuple(dict.fromkeys(_KINDS.values()))
-
-
-def _scheme(url: str) -> str:
-    return url.partition(":")[0].split("+")[0]
-
-
-def _sqlalchemy_url(text: str, key: str) -> Any:
-    """The SQLAlchemy URL of ``text``; a malformed one is a :class:`ConfigError`."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        parsed = make_url(text)
-        parsed.port  # noqa: B018 (a bad port raises only when read)
-    except Exception as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ConfigError(key, hide(text), "a storage URL such as sqlite:///multirun/"
-                          f"budget_hpo.db or postgresql://USER@HOST/DB ({reason})") from None
-    return parsed
-
-
-def _hidden(text: str) -> str:
-    """A URL with its password hidden: SQLAlchemy's rendering, else the text masked."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return str(make_url(text).render_as_string(hide_password=True))
-    except Exception:
-        return hide(text)
-
-
-def storage_kind(url: str, key: str = "hydra.sweeper.storage") -> StorageKind:
-    """The kind of storage ``url`` names, checked: the one door every storage URL passes.
-
-    Raises:
-        ConfigError: naming ``key``: a malformed URL, a kind's refusal (a journal without a
-            file, PostgreSQL without a database), or a scheme that no kind handles (mysql:
-            no lock keeps its workers from enqueueing the forced configs twice).
-    """
-    text = str(url)
-    kind = _KINDS.get(_scheme(text))
-    if kind is None:
-        _sqlalchemy_url(text, key)
-        forms = [k.example for k in storage_kinds()]
-        raise ConfigError(key, _hidden(text), f"a {', '.join(forms[:-1])} or {forms[-1]} URL "
-                          "(mysql has no lock that keeps workers from enqueueing the forced "
-                          "configs twice)")
-    found = kind(text)
-    found.check(key)
-    return found
-
-
-def _sqlalchemy_password(text: str) -> bool:
-    """Whether a SQLAlchemy URL holds a password (an unreadable one is taken to hold one)."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(text).password is not None
-    except Exception:
-        return True
-
-
-def display_url(url: str) -> str:
-    """``url`` as it may be shown or written, whatever it is (even refused): password hidden."""
-    kind = _KINDS.get(_scheme(str(url)))
-    return kind(str(url)).display() if kind is not None else _hidden(str(url))
-
-
-def carries_password(url: str) -> bool:
-    """Whether ``url`` holds a password, whatever it is (even refused)."""
-    kind = _KINDS.get(_scheme(str(url)))
-    return kind(str(url)).carries_password if kind else _sqlalchemy_password(str(url))
-
-
-@dataclass(frozen=True)
 class RDBKind(StorageKind):
     """A SQLAlchemy URL, opened as Optuna's ``RDBStorage`` with its heartbeats."""
 
     def check(self, key: str) -> None:
-        _sqlalchemy_url(self.url, key)
+        sqlalchemy_url(self.url, key)
 
     @property
     def carries_password(self) -> bool:
-        return _sqlalchemy_password(self.url)
+        return sqlalchemy_password(self.url)
 
     def display(self) -> str:
-        return _hidden(self.url)
+        return hidden_url(self.url)
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of the SQLAlchemy engine."""
@@ -293,7 +162,7 @@ class Postgres(RDBKind):
     example = "postgresql://"
 
     def check(self, key: str) -> None:
-        if not _sqlalchemy_url(self.url, key).database:
+        if not sqlalchemy_url(self.url, key).database:
             raise ConfigError(key, self.display(), "a postgresql:// URL that names a database")
 
     @contextmanager

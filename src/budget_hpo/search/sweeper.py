@@ -45,6 +45,7 @@ from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.faults import kill_point
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
+from budget_hpo.search.jobs import job_dir, job_overrides, launch_numbered
 from budget_hpo.search.noise import measure_noise, noise_plan
 from budget_hpo.search.outcomes import from_return, recovered, tell
 from budget_hpo.search.replicates import (
@@ -76,7 +77,6 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
-REPLICATE_DIR = "replicates"  # replicate jobs' folders: <sweep dir>/replicates/<trial>
 SAMPLER_WHITELIST = ("hydra_plugins.hydra_optuna_sweeper.*", "optuna.samplers.*")
 
 
@@ -276,34 +276,19 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         check_failure_share(study, self.settings.search)
 
     def _job_overrides(self, trial: optuna.Trial, replicates: bool) -> tuple[str, ...]:
-        """A job's own overrides: its trial number, or for a replicate its seed and folder (it
-        reports to no study and writes no checkpoint: those concern the phase's trials)."""
-        if not replicates:
-            forced = TrialRecord.from_attrs(trial.user_attrs).forced_id
-            return (f"search.trial={trial.number}",
-                    *([f"search.forced_id={forced}"] if forced else []))
-        seed = TrialRecord.from_attrs(trial.user_attrs).seed
-        generator = self.settings.data.generator  # the data stay the phase's: pin their seed
-        data = () if generator is None else (f"data.generator.seed={generator.seed}",)
-        return ("search.trial=null", f"seed={seed}", *data, "search.artifacts.checkpoints_top_k=0",
-                f"hydra.sweep.subdir={REPLICATE_DIR}/${{hydra.job.num}}")
+        """A job's own overrides (:func:`budget_hpo.search.jobs.job_overrides`)."""
+        return job_overrides(trial.number, TrialRecord.from_attrs(trial.user_attrs), replicates,
+                             self.settings.data.generator)
 
     def _job_dir(self, number: int, replicates: bool = False) -> Path:
         """The folder of the job that runs trial ``number`` (hydra.sweep.dir/<job number>)."""
         assert self.config is not None
-        root = Path(str(self.config.hydra.sweep.dir))
-        return (root / REPLICATE_DIR if replicates else root) / str(number)
+        return job_dir(Path(str(self.config.hydra.sweep.dir)), number, replicates)
 
     def _launch(self, overrides: list[tuple[str, ...]], numbers: list[int]) -> Sequence[JobReturn]:
         """Launch with job numbers equal to trial numbers (unique within the study)."""
         assert self.launcher is not None
-        consecutive = numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-        if consecutive:
-            return self.launcher.launch(overrides, initial_job_idx=numbers[0])
-        returns: list[JobReturn] = []
-        for override, number in zip(overrides, numbers, strict=True):
-            returns.extend(self.launcher.launch([override], initial_job_idx=number))
-        return returns
+        return launch_numbered(self.launcher, overrides, numbers)
 
     def _write_results(self, study: optuna.Study) -> None:
         assert self.config is not None

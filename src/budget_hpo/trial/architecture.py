@@ -7,13 +7,14 @@ and parameter counts can use them without importing a model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from budget_hpo.schema import Config
 
-__all__ = ["Architecture", "DataShape", "formula_params"]
+__all__ = ["Architecture", "DataShape", "formula_params", "head_divisors"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,9 @@ class DataShape:
             n_series: the number of series in the panel.
         """
         return cls(n_series=n_series, input_size=cfg.model.input_size, horizon=cfg.data.horizon)
+
+
+def head_divisors(d_model: int, candidates: Sequence[int]) -> list[int]:
+    """The head counts among ``candidates`` that divide ``d_model`` (attention splits d_model
+    evenly across heads): the rule behind the families' check and phase 2's trimmed choices."""
+    return [h for h in candidates if h >= 1 and d_model % h == 0]

@@ -22,21 +22,18 @@ from types import MappingProxyType
 from typing import Any
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.trial.architecture import Architecture, DataShape
-from budget_hpo.trial.layer_counts import (
-    attention,
-    batch_norm,
-    conv1d,
-    decoder_layer,
-    encoder_layer,
-    ff_width,
-    fourier_weights,
-    frequency_modes,
-    layer_norm,
-    linear,
-    output_size,
-    scaler,
-    token_embedding,
+from budget_hpo.trial.architecture import Architecture, DataShape, head_divisors
+from budget_hpo.trial.model_counts import (
+    FEDFORMER,
+    PATCHTST,
+    TIMEXER,
+    count_autoformer,
+    count_fedformer,
+    count_informer,
+    count_itransformer,
+    count_patchtst,
+    count_timexer,
+    count_vanilla,
 )
 
 __all__ = [
@@ -123,7 +120,7 @@ def _check_architecture(arch: Architecture, shape: DataShape, extra: Kwargs) -> 
         if value < 1:
             raise ConfigError(key, value, "an integer >= 1")
     if arch.n_heads < 1 or arch.d_model % arch.n_heads:
-        divisors = [h for h in (1, 2, 4, 8, 16, 32) if arch.d_model % h == 0]
+        divisors = head_divisors(arch.d_model, (1, 2, 4, 8, 16, 32))
         raise ConfigError("model.n_heads", arch.n_heads,
                           f"a divisor of d_model={arch.d_model}, e.g. {divisors}")
     for key in EXOGENOUS:
@@ -152,8 +149,8 @@ def _check_patches(shape: DataShape, extra: Kwargs, default: int) -> None:
 
 def _check_patchtst(arch: Architecture, shape: DataShape, extra: Kwargs) -> None:
     _check_architecture(arch, shape, extra)
-    _check_patches(shape, extra, _PATCHTST["patch_len"])
-    stride = extra.get("stride", _PATCHTST["stride"])
+    _check_patches(shape, extra, PATCHTST["patch_len"])
+    stride = extra.get("stride", PATCHTST["stride"])
     if stride < 1:
         raise ConfigError("model.kwargs.stride", stride, "an integer >= 1")
 
@@ -161,7 +158,7 @@ def _check_patchtst(arch: Architecture, shape: DataShape, extra: Kwargs) -> None
 def _check_timexer(arch: Architecture, shape: DataShape, extra: Kwargs) -> None:
     _check_architecture(arch, shape, extra)
     _check_even_width(arch)
-    _check_patches(shape, extra, _TIMEXER["patch_len"])
+    _check_patches(shape, extra, TIMEXER["patch_len"])
 
 
 def _check_encoder_decoder(arch: Architecture, shape: DataShape, extra: Kwargs) -> None:
@@ -190,7 +187,7 @@ def _check_fedformer(arch: Architecture, shape: DataShape, extra: Kwargs) -> Non
     _check_encoder_decoder(arch, shape, extra)
     if extra.get("version", "Fourier") != "Fourier":
         raise ConfigError("model.kwargs.version", extra["version"], "Fourier")
-    modes = extra.get("modes", _FEDFORMER["modes"])
+    modes = extra.get("modes", FEDFORMER["modes"])
     if modes < 1:
         raise ConfigError("model.kwargs.modes", modes, "an integer >= 1")
 
@@ -213,129 +210,24 @@ def _encoder_decoder(arch: Architecture) -> dict[str, Any]:
             "conv_hidden_size": arch.d_ff}
 
 
-# --- counts ------------------------------------------------------------------------------------
-# Each model's defaults (neuralforecast 3.3) for the arguments its count reads.
-
-_ITRANSFORMER = {"hidden_size": 512, "n_heads": 8, "e_layers": 2, "d_ff": 2048}
-_PATCHTST = {"hidden_size": 128, "n_heads": 16, "encoder_layers": 3, "linear_hidden_size": 256,
-             "patch_len": 16, "stride": 8, "revin": True, "revin_affine": False}
-_ENCODER_DECODER = {"hidden_size": 128, "n_head": 4, "conv_hidden_size": 32,
-                    "encoder_layers": 2, "decoder_layers": 1}
-_INFORMER = {**_ENCODER_DECODER, "distil": True}
-_FEDFORMER = {**_ENCODER_DECODER, "n_head": 8, "modes": 64}
-_TIMEXER = {"hidden_size": 512, "n_heads": 8, "e_layers": 2, "d_ff": 2048, "patch_len": 16}
-
-
-def _head(kw: Kwargs, n_in: int) -> int:
-    """The forecast head: ``n_in`` features to ``h`` steps of every output."""
-    return linear(n_in, kw["h"] * output_size(kw))
-
-
-def _count_itransformer(kwargs: Kwargs) -> int:
-    """Inverted embedding of each series' lookback, encoder, norm, projection to the horizon."""
-    kw = {**_ITRANSFORMER, **kwargs}
-    d = kw["hidden_size"]
-    layer = encoder_layer(d, kw["n_heads"], ff_width(d, kw["d_ff"]))
-    return (linear(kw["input_size"], d) + kw["e_layers"] * layer + layer_norm(d)
-            + _head(kw, d) + scaler(kw))
-
-
-def _count_patchtst(kwargs: Kwargs) -> int:
-    """RevIN (affine only), patch projection, learned positions, BatchNorm encoder layers (each
-    with a scalar attention scale), and a flatten head that grows with the number of patches."""
-    kw = {**_PATCHTST, **kwargs}
-    d, lookback, stride = kw["hidden_size"], kw["input_size"], kw["stride"]
-    patch_len = min(lookback + stride, kw["patch_len"])  # as PatchTST clips it
-    patches = int((lookback - patch_len) / stride + 1) + 1  # +1: padding at the end
-    ff = kw["linear_hidden_size"]
-    layer = (attention(d, kw["n_heads"]) + 1 + linear(d, ff) + linear(ff, d)
-             + 2 * batch_norm(d))
-    revin = 2 if kw["revin"] and kw["revin_affine"] else 0
-    return (revin + linear(patch_len, d) + patches * d + kw["encoder_layers"] * layer
-            + _head(kw, d * patches) + scaler(kw))
-
-
-def _count_transformer(kw: Kwargs) -> int:
-    """VanillaTransformer and Informer without Informer's distilling convolutions: value
-    embeddings of encoder and decoder inputs, encoder, decoder, norms, projection."""
-    d, heads = kw["hidden_size"], kw["n_head"]
-    ff = ff_width(d, kw["conv_hidden_size"])
-    return (2 * token_embedding(1, d) + kw["encoder_layers"] * encoder_layer(d, heads, ff)
-            + kw["decoder_layers"] * decoder_layer(d, heads, ff) + 2 * layer_norm(d)
-            + linear(d, output_size(kw)) + scaler(kw))
-
-
-def _count_vanilla(kwargs: Kwargs) -> int:
-    return _count_transformer({**_ENCODER_DECODER, **kwargs})
-
-
-def _count_informer(kwargs: Kwargs) -> int:
-    """The transformer plus, with ``distil``, a convolution and BatchNorm between encoder
-    layers."""
-    kw = {**_INFORMER, **kwargs}
-    d = kw["hidden_size"]
-    distil = max(0, kw["encoder_layers"] - 1) if kw["distil"] else 0
-    return _count_transformer(kw) + distil * (conv1d(d, d, 3) + batch_norm(d))
-
-
-def _count_decomposition(kw: Kwargs) -> int:
-    """Autoformer's layout (FEDformer's too, less its Fourier weights): bias-free feed-forward
-    convolutions, series decompositions instead of layer norms, and a kernel-3 trend
-    projection in every decoder layer."""
-    d, heads, out = kw["hidden_size"], kw["n_head"], output_size(kw)
-    ff = ff_width(d, kw["conv_hidden_size"])
-    encoder = encoder_layer(d, heads, ff, bias=False, norms=0)
-    decoder = decoder_layer(d, heads, ff, bias=False, norms=0) + conv1d(d, out, 3, bias=False)
-    return (2 * token_embedding(1, d) + kw["encoder_layers"] * encoder
-            + kw["decoder_layers"] * decoder + 2 * layer_norm(d) + linear(d, out) + scaler(kw))
-
-
-def _count_autoformer(kwargs: Kwargs) -> int:
-    return _count_decomposition({**_ENCODER_DECODER, **kwargs})
-
-
-def _count_fedformer(kwargs: Kwargs) -> int:
-    """Autoformer's layout plus three Fourier blocks, each built once and shared by all layers
-    of its kind: the encoder's (over the lookback), the decoder's self- and cross-attention
-    (over half the lookback plus the horizon)."""
-    kw = {**_FEDFORMER, **kwargs}
-    d, modes = kw["hidden_size"], kw["modes"]
-    encoder = fourier_weights(d, frequency_modes(kw["input_size"], modes))
-    decoder = fourier_weights(d, frequency_modes(kw["input_size"] // 2 + kw["h"], modes))
-    return (_count_decomposition(kw) + (encoder if kw["encoder_layers"] > 0 else 0)
-            + (2 * decoder if kw["decoder_layers"] > 0 else 0))
-
-
-def _count_timexer(kwargs: Kwargs) -> int:
-    """Patch embedding and a learned global token per series, the inverted embedding of each
-    series' lookback, encoder layers with self- and cross-attention, a flatten head over the
-    patches and the global token."""
-    kw = {**_TIMEXER, **kwargs}
-    d, patch_len = kw["hidden_size"], kw["patch_len"]
-    patches = kw["input_size"] // patch_len
-    layer = decoder_layer(d, kw["n_heads"], ff_width(d, kw["d_ff"]))
-    return (linear(patch_len, d, bias=False) + kw["n_series"] * d + linear(kw["input_size"], d)
-            + kw["e_layers"] * layer + layer_norm(d) + _head(kw, d * (patches + 1)) + scaler(kw))
-
-
 # --- the registry ------------------------------------------------------------------------------
 
 register(Family("itransformer", "iTransformer", multivariate=True, fixed_heads=None,
                 fused_adamw=True, arch_kwargs=_encoder_only("e_layers", "n_heads", "d_ff"),
-                count=_count_itransformer, check=_check_architecture))
+                count=count_itransformer, check=_check_architecture))
 register(Family("patchtst", "PatchTST", multivariate=False, fixed_heads=None, fused_adamw=True,
                 arch_kwargs=_encoder_only("encoder_layers", "n_heads", "linear_hidden_size"),
-                count=_count_patchtst, check=_check_patchtst))
+                count=count_patchtst, check=_check_patchtst))
 register(Family("vanillatransformer", "VanillaTransformer", multivariate=False,
                 fixed_heads=None, fused_adamw=True, arch_kwargs=_encoder_decoder,
-                count=_count_vanilla, check=_check_positional))
+                count=count_vanilla, check=_check_positional))
 register(Family("informer", "Informer", multivariate=False, fixed_heads=None, fused_adamw=True,
-                arch_kwargs=_encoder_decoder, count=_count_informer, check=_check_positional))
+                arch_kwargs=_encoder_decoder, count=count_informer, check=_check_positional))
 register(Family("autoformer", "Autoformer", multivariate=False, fixed_heads=None,
-                fused_adamw=True, arch_kwargs=_encoder_decoder, count=_count_autoformer,
+                fused_adamw=True, arch_kwargs=_encoder_decoder, count=count_autoformer,
                 check=_check_encoder_decoder))
 register(Family("fedformer", "FEDformer", multivariate=False, fixed_heads=8, fused_adamw=False,
-                arch_kwargs=_encoder_decoder, count=_count_fedformer, check=_check_fedformer))
+                arch_kwargs=_encoder_decoder, count=count_fedformer, check=_check_fedformer))
 register(Family("timexer", "TimeXer", multivariate=True, fixed_heads=None, fused_adamw=True,
                 arch_kwargs=_encoder_only("e_layers", "n_heads", "d_ff"),
-                count=_count_timexer, check=_check_timexer))
+                count=count_timexer, check=_check_timexer))

@@ -13,14 +13,14 @@ count; moving ``budget.params`` off that count solves the shape instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from budget_hpo.budget_counts import count_or_none, parse_count
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import ArchConfig, Config, StyleConfig
-from budget_hpo.trial.architecture import Architecture, DataShape, formula_params
+from budget_hpo.trial.architecture import Architecture, DataShape, formula_params, head_divisors
 from budget_hpo.trial.families import Family, exact_count, family
 
 __all__ = [
@@ -47,12 +47,6 @@ class Sized:
 def sizing_family(model: str) -> Family:
     """The family a model is sized as (the ``tiny`` test fixture stands in for iTransformer)."""
     return family("itransformer" if model == "tiny" else model)
-
-
-def head_divisors(d_model: int, candidates: Sequence[int]) -> list[int]:
-    """The head counts among ``candidates`` that divide ``d_model`` (attention splits d_model
-    evenly across heads): the rule that also trims phase 2's ``model.n_heads`` choices."""
-    return [h for h in candidates if h >= 1 and d_model % h == 0]
 
 
 def heads_for(d_model: int, head_dim: int, fixed: int | None = None) -> int:
@@ -163,12 +157,8 @@ def size_model(cfg: Config, data: DataShape) -> Sized:
         if not solved:
             raise ConfigError("budget", cfg.budget.name, _reach(fam, data, cfg, count))
         arch, shape = solved[0][0], "solved"
-    if cfg.model.n_heads is not None:
-        heads = cfg.model.n_heads
-        if heads < 1 or arch.d_model % heads:
-            raise ConfigError("model.n_heads", heads, f"a divisor of d_model={arch.d_model}, e.g. "
-                              f"{head_divisors(arch.d_model, (1, 2, 4, 8, 16, 32))}")
-        arch = Architecture(arch.d_model, arch.n_layers, heads, arch.d_ff)
+    if cfg.model.n_heads is not None:  # heads that do not divide d_model: refused by the count
+        arch = Architecture(arch.d_model, arch.n_layers, cfg.model.n_heads, arch.d_ff)
     return Sized(arch, shape, count(arch), budget)
 
 
