@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import statistics
+from types import SimpleNamespace
+
 import pytest
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.phase2.ranking import TrialOutcome, rank_budgets, top_budgets
+from budget_hpo.phase2.spec import ranked_outcomes
+from budget_hpo.search.replicates import seed_stats_of
 
 
 def outcomes(rows):
@@ -49,3 +54,20 @@ def test_bad_count_and_direction_are_named():
         top_budgets([], "maximize", 0)
     with pytest.raises(ConfigError, match="direction=best"):
         rank_budgets([], "best")
+
+
+def test_replicated_budgets_are_ranked_by_fresh_means_not_pooled_with_the_selected_value():
+    """2M's best config won its selection at 0.80 but its fresh seeds give 0.70; 20M's gives
+    0.72 fresh. Pooled with the selected values, 2M would win (0.7333 against 0.72)."""
+    trials = [SimpleNamespace(number=n, params={"budget": b}, value=v)
+              for n, (b, v) in enumerate([("2M", 0.80), ("20M", 0.72), ("20M", 0.71)])]
+    seeds = seed_stats_of({t.number: t.value for t in trials},
+                          [(0, 0.69), (0, 0.71), (1, 0.72), (1, 0.72)])
+    pooled = [TrialOutcome(n, trials[n].params["budget"], statistics.fmean((s.selected, *s.fresh)))
+              for n, s in seeds.items()]
+    assert top_budgets(pooled, "maximize", 1)[0].budget == "2M"  # the case is one that differs
+    (top,) = top_budgets(ranked_outcomes(trials, seeds), "maximize", 1)
+    assert (top.budget, top.best_trial, top.best_value) == ("20M", 1, pytest.approx(0.72))
+    ranks = {r.budget: r.best_value for r in rank_budgets(ranked_outcomes(trials, seeds),
+                                                          "maximize")}
+    assert ranks == {"20M": pytest.approx(0.72), "2M": pytest.approx(0.70)}

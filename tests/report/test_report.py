@@ -119,14 +119,19 @@ def test_summary_says_whether_the_best_config_beats_the_baselines(tmp_path):
     assert "ties the naive baseline" in summary
 
 
+LUCK = (0.03, 0.01)  # how far each selected value lies above its config's fresh mean
+
+
 def replicated_study(tmp_path, gap):
-    """Best 2M trial 0.70 and best 750k trial 0.70 - gap, each replicated over two more seeds
-    with a seed SD of 0.01."""
+    """2M's best config and 750k's (fresh means 0.70 and 0.70 - gap), each replicated over two
+    fresh seeds (its mean -0.01 and +0.01: a fresh SD of 0.0141); their selected values lie
+    ``LUCK`` above those means, by different amounts, so pooling them would move the gap."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     storage = f"sqlite:///{tmp_path}/s.db"
     study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage,
                                 direction="maximize")
-    fill(study, [("2M", "shallow", 1e-4, 0.70), ("750k", "shallow", 1e-4, 0.70 - gap)])
+    fill(study, [("2M", "shallow", 1e-4, 0.70 + LUCK[0]),
+                 ("750k", "shallow", 1e-4, 0.70 - gap + LUCK[1])])
     replicas = optuna.create_study(study_name="budget-hpo-phase1-replicates", storage=storage,
                                    direction="maximize")
     for of, base in ((0, 0.70), (1, 0.70 - gap)):
@@ -141,8 +146,10 @@ def replicated_study(tmp_path, gap):
 def test_summary_says_whether_the_top_budget_is_separable_from_the_next(tmp_path):
     write_report(replicated_study(tmp_path / "a", gap=0.05), tmp_path / "a" / "out")
     far = (tmp_path / "a" / "out" / "summary.md").read_text()
-    assert "| 2M | shallow | 0 | 0.7000, 0.6900, 0.7100 | 0.7000 ± 0.0100 | 3 |" in far
-    assert "pooled seed SD 0.0100" in far
+    # fresh seeds only; the selected value beside them
+    assert "| 2M | shallow | 0 | 0.6900, 0.7100 | 0.7000 ± 0.0141 | 2 | 0.7300 |" in far
+    assert "pooled seed SD 0.0141 over fresh seeds" in far
+    assert "2M 0.7000 ± 0.0141 over 2 fresh seeds (selected 0.7300)" in far
     assert "The top budget 2M is separable from the next, 750k: gap 0.0500 > 2 × pooled" in far
     write_report(replicated_study(tmp_path / "b", gap=0.01), tmp_path / "b" / "out")
     near = (tmp_path / "b" / "out" / "summary.md").read_text()
@@ -154,17 +161,19 @@ def test_scaling_points_are_replicate_means_with_seed_sd_bars(tmp_path):
     storage = replicated_study(tmp_path, gap=0.05)
     study = optuna.load_study(study_name="budget-hpo-phase1", storage=storage)
     # a lucky unreplicated 2M shallow trial does not displace the replicated config's mean
-    fill(study, [("2M", "shallow", 3e-4, 0.72)])
+    fill(study, [("2M", "shallow", 3e-4, 0.74)])
     report = write_report(storage, tmp_path / "out")
     trials = pd.read_csv(tmp_path / "out" / "trials.csv").set_index("number")
-    assert trials.loc[0, "seed_mean"] == pytest.approx(0.70)
-    assert trials.loc[0, "seed_sd"] == pytest.approx(0.01) and trials.loc[0, "seed_n"] == 3
+    assert trials.loc[0, "seed_mean"] == pytest.approx(0.70)  # its fresh seeds, not its 0.73
+    assert trials.loc[0, "seed_sd"] == pytest.approx(0.0141, abs=1e-4)
+    assert trials.loc[0, "seed_n"] == 2 and trials.loc[0, "value"] == pytest.approx(0.73)
     assert pd.isna(trials.loc[2, "seed_mean"])
     done = report.trials[report.trials["state"] == "COMPLETE"].assign(
         kind="phase 1", budget=lambda f: f["params_budget"], style=lambda f: f["params_style"])
     points = {(p[1], p[2]): p for p in _scaling_points(done, maximize=True)}
     top = points[("shallow", PARAMS[("2M", "shallow")])]
-    assert top[3] == pytest.approx(0.70) and top[4] == pytest.approx((0.01, 0.01)) and top[5]
+    assert top[3] == pytest.approx(0.70) and top[5]
+    assert top[4] == pytest.approx((0.0141, 0.0141), abs=1e-4)
     image = mpimg.imread(tmp_path / "out" / "scaling.png")
     assert image.ndim == 3 and image.std() > 0.01
 
@@ -193,10 +202,10 @@ def test_cross_dataset_report_compares_winners_and_plots_a_line_per_dataset(tmp_
     assert set(report.trials["dataset"]) == {"binance", "kraken"}
     summary = (tmp_path / "out" / "summary.md").read_text()
     section = summary.split("## Across datasets")[1]
-    assert "| binance | budget-hpo-phase1-binance | 2M × shallow | one seed, trial 0 | 0.7000 |" \
-        in section
-    assert "| kraken | budget-hpo-phase1-kraken | 750k × deep | one seed, trial 1 | 0.6600 |" \
-        in section
+    assert ("| binance | budget-hpo-phase1-binance | 2M × shallow | trial 0: selected value only, "
+            "no fresh seeds | 0.7000 |") in section
+    assert ("| kraken | budget-hpo-phase1-kraken | 750k × deep | trial 1: selected value only, "
+            "no fresh seeds | 0.6600 |") in section
     assert "| val − gbt | val − linear | val − naive |" in section  # a column per baseline
     assert "+0.0300 [+0.010, +0.050]: beats" in section  # binance's gap to the linear baseline
     assert "-0.0500 [-0.090, -0.010]: loses to" in section  # kraken's winner

@@ -122,7 +122,8 @@ def test_the_report_is_written_from_a_snapshot_without_the_storage(tmp_path, mon
         monkeypatch.setattr(storage_module, name, refused)
     report = render_report(snapshot, tmp_path / "out")
     summary = (tmp_path / "out" / "summary.md").read_text()
-    assert "| 2M | shallow | 0 | 0.7000, 0.6900, 0.7200 | 0.7033 ± 0.0153 | 3 |" in summary
+    assert "| 2M | shallow | 0 | 0.6900, 0.7200 | 0.7050 ± 0.0212 | 2 | 0.7000 |" in summary
+    assert "| 750k | deep | 1 | 0.6500 | 0.6500 ± – | 1 | 0.6600 |" in summary  # no SD of one
     assert "| 2M | 0.7200 | 0.7300 | +0.0100 | 0 |" in summary  # phase 2 beside phase 1
     assert "| regularization.lr |" in summary  # importances from the snapshot's trials
     assert len(report.trials) == 5 and (tmp_path / "out" / "pareto.png").is_file()
@@ -144,8 +145,9 @@ def test_trials_csv_holds_what_optuna_holds_and_the_sweepers_seed_stats(tmp_path
     assert sorted(replicated.index) == sorted(stats) == [0, 1]
     for number, s in stats.items():
         assert replicated.loc[number, "seed_mean"] == pytest.approx(s.mean)
-        assert replicated.loc[number, "seed_sd"] == pytest.approx(s.sd)
-        assert replicated.loc[number, "seed_n"] == len(s.values)
+        assert replicated.loc[number, "seed_sd"] == pytest.approx(s.sd, nan_ok=True)
+        assert replicated.loc[number, "seed_n"] == s.n
+    assert stats[0].fresh == (0.69, 0.72) and stats[0].selected == 0.70
 
 
 def test_the_tables_rank_by_the_rule_phase_2_ranks_budgets_by(tmp_path):
@@ -189,7 +191,9 @@ def test_a_hand_built_snapshot_renders_its_summary_without_a_storage():
     assert "Storage: `sqlite:///x.db`" in summary and "Written: 2026-12-01T12:00:00" in summary
     assert "Converged: the top 2 of 2 complete trials lay within 0.0800 (threshold 0.1)" in summary
     assert "| 0.5000 | 0.6000 |" in summary  # the baselines
-    assert "| 2M | deep | 0 | 0.7000, 0.6800, 0.7200 | 0.7000 ± 0.0200 | 3 |" in summary
+    assert "| 2M | deep | 0 | 0.6800, 0.7200 | 0.7000 ± 0.0283 | 2 | 0.7000 |" in summary
     assert "The top budget 2M is separable from the next, 750k: gap 0.0800" in summary
+    assert "750k 0.6200 (selected value only, no fresh seeds)" in summary  # said, not pooled
+    assert "750k: selected value only, no fresh seeds; a selected value is flattered" in summary
     assert "**budget-hpo-phase1**: n/a (2 complete trials; need 3)" in summary
     assert "Browse the studies live: `optuna-dashboard sqlite:///x.db`" in summary

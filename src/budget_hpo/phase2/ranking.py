@@ -3,7 +3,8 @@
 Rank budgets by their best COMPLETE objective value (the best is the highest when maximising, the
 lowest when minimising); break ties by the mean of each budget's best three values (fewer if it
 has fewer); then by budget name, so the order is total. Failed, pruned and running trials have no
-value and do not take part.
+value and do not take part. A seed-replicated config takes part by its fresh-seed mean
+(:func:`seed_ranked`), never by the value that won its selection.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ __all__ = [
 ]
 
 RULE_TEXT = (
-    "rank budgets by their best COMPLETE objective (direction-aware), break ties by the mean of "
+    "rank budgets by their best COMPLETE objective (direction-aware; where a budget has "
+    "seed-replicated configs, only those, each by its fresh-seed mean), break ties by the mean of "
     "each budget's best three"
 )
 
@@ -45,9 +47,10 @@ class BudgetRank:
 
 def seed_ranked(values: Sequence[float | None], means: Sequence[float | None],
                 groups: Sequence[Hashable]) -> list[float | None]:
-    """What ranks each trial: its mean over seeds where replicated (``means[i]`` not None), else
-    its value; within a group (equal ``groups``) that has replicated trials, only those (None
-    for the rest): a single lucky seed does not win.
+    """What ranks each trial: its fresh-seed mean where replicated (``means[i]`` not None: see
+    :class:`budget_hpo.search.replicates.SeedStats`), else its value; within a group (equal
+    ``groups``) that has replicated trials, only those (None for the rest): a single lucky seed
+    does not win, and a replicated config's own value, which won its selection, takes no part.
 
     Phase 2's budget ranking (groups: budgets) and the report's tables (groups: budget × style,
     ...) both rank through this rule.

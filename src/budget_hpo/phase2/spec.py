@@ -92,7 +92,7 @@ class Phase2Spec:
     settings: Phase2Config
     space: tuple[tuple[str, str], ...]  # the phase-2 params, n_heads trimmed to divisors
     experiment: Experiment  # phase 1's data, training, model and scoring
-    seeds: tuple[SeedStats, ...] = ()  # the ranked budgets' best trials over seeds, if replicated
+    seeds: tuple[SeedStats, ...] = ()  # the ranked budgets' best trials' fresh seeds, if any
     budget_params: int | None = None  # the budget's count (None: a study from before counts)
     model: str | None = None  # the best trial's model family and shape, pinned for phase 2
     n_layers: int | None = None
@@ -117,7 +117,7 @@ class Phase2Spec:
 def ranked_outcomes(complete: Sequence[Any], seeds: Mapping[int, SeedStats]
                     ) -> list[TrialOutcome]:
     """What the budget ranking compares: within a budget that has replicated configs, only
-    those, by their mean over seeds (a single lucky seed does not win); elsewhere every COMPLETE
+    those, by their fresh-seed mean (a single lucky seed does not win); elsewhere every COMPLETE
     trial by its value (:func:`budget_hpo.phase2.ranking.seed_ranked`). ``complete``: trials
     with ``number``, ``params`` and ``value`` (Optuna's, or the report's snapshot)."""
     budgets = [str(t.params.get("budget")) for t in complete]
@@ -134,8 +134,8 @@ def phase2_specs(
 ) -> list[Phase2Spec]:
     """Analyse a phase-1 study: the top budgets and, for each, phase 1's best style and dropout.
 
-    With seed replicates (``seeds``: trial -> its objective over seeds), a replicated trial is
-    ranked by its mean over seeds instead of its single value."""
+    With seed replicates (``seeds``: trial -> its objective over fresh seeds), a replicated
+    trial is ranked by its fresh-seed mean; its own value, which won a selection, takes no part."""
     seeds = seeds or {}
     from optuna.trial import TrialState
 
@@ -215,8 +215,7 @@ def _header(spec: Phase2Spec) -> list[str]:
         "#   phase-1 best per budget:",
         *(f"#     {r.budget:>5}: {r.best_value:.4f} (trial {r.best_trial}; mean of best three "
           f"{r.mean_top3:.4f}; {r.n_complete} complete)" for r in spec.ranks),
-        *(f"#     trial {s.trial} over {len(s.values)} seeds: {s.mean:.4f} ± {s.sd:.4f} "
-          "(ranked by this mean)" for s in spec.seeds),
+        *(f"#     trial {s.trial}: {s.text()}, ranked by this fresh mean" for s in spec.seeds),
         f"#   fixed from phase 1's best {spec.budget} trial ({spec.best_trial}): "
         f"style={spec.style}, dropout={spec.dropout:.4g}",
         *([f"#   its shape, pinned: d_model={spec.d_model}, n_layers={spec.n_layers} "

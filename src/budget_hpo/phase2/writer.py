@@ -83,7 +83,7 @@ def write_phase2_files(
     study: Any, storage: str, settings: Phase2Config, experiment: Experiment,
     folder: Path | None = None,
 ) -> list[WriteOutcome]:
-    """Analyse ``study`` (ranking replicated trials by their mean over seeds) and write one file
+    """Analyse ``study`` (ranking replicated trials by their fresh-seed mean) and write one file
     per top budget into ``folder`` (a ``search`` group folder; default: :func:`phase2_folder`),
     pinning phase 1's ``experiment``."""
     from budget_hpo.search.replicates import open_replicas, seed_stats

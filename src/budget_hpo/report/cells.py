@@ -1,5 +1,6 @@
 """Reading the trials table: a column that may be absent, a cell as a number, a value with its
-95% interval, and the value that ranks a trial (its mean over seeds where replicated)."""
+95% interval, whether a trial has fresh seeds, and the value that ranks a trial (its fresh-seed
+mean where replicated)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from budget_hpo.phase2.ranking import seed_ranked
 
-__all__ = ["col", "num", "ranked_value", "with_ci"]
+__all__ = ["col", "num", "ranked_value", "replicated", "with_ci"]
 
 
 def col(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -34,14 +35,18 @@ def with_ci(row: Any, key: str, sign: str = "") -> str:
     return f"{value:{sign}.4f}{interval}"
 
 
+def replicated(seed_n: Any) -> bool:
+    """Whether a row's ``seed_n`` (its count of fresh seeds) makes it a replicated config."""
+    return num(seed_n) >= 1
+
+
 def ranked_value(done: pd.DataFrame, within: Sequence[str]) -> pd.Series:
-    """What ranks each COMPLETE trial of ``done``: its mean over seeds when replicated, else its
+    """What ranks each COMPLETE trial of ``done``: its fresh-seed mean when replicated, else its
     value; within a group (rows equal in the ``within`` columns) that has replicated configs,
     only those (NaN for the rest): a single lucky seed does not win. The rule is
     :func:`budget_hpo.phase2.ranking.seed_ranked`, the one phase 2 ranks budgets by."""
-    replicated = pd.to_numeric(col(done, "seed_n")).fillna(0) >= 2
-    means = [num(m) if r else None for m, r in zip(col(done, "seed_mean"), replicated,
-                                                     strict=True)]
+    means = [num(m) if replicated(n) else None
+             for m, n in zip(col(done, "seed_mean"), col(done, "seed_n"), strict=True)]
     groups = list(zip(*(col(done, c).astype(str) for c in within), strict=True)) \
         if within else [()] * len(done)
     ranked = seed_ranked([num(v) for v in done["value"]], means, groups)

@@ -1,9 +1,9 @@
 """Across datasets: several phase-1 studies (one per dataset) compared side by side.
 
-Per dataset: the winning budget × style (by replicate mean where the study has seed replicates,
-else by the best value: the ranking phase 2 uses), its validation and test AUC with their 95%
-intervals, and its gaps to every registered baseline with their verdicts. Then whether the
-winners agree across datasets, and ``datasets.png``: per dataset, the best objective of each
+Per dataset: the winning budget × style (by fresh-seed mean where the study has seed
+replicates, else by the best value: the ranking phase 2 uses), its validation and test AUC with
+their 95% intervals, and its gaps to every registered baseline with their verdicts. Then whether
+the winners agree across datasets, and ``datasets.png``: per dataset, the best objective of each
 budget against exact parameters, one line per dataset, its linear baseline dotted.
 """
 
@@ -18,9 +18,10 @@ import pandas as pd
 from budget_hpo.dataset_names import DEFAULT_FAMILY
 from budget_hpo.natural_sort import natural_key
 from budget_hpo.records import ModelRecord
-from budget_hpo.report.cells import num, ranked_value, with_ci
+from budget_hpo.report.cells import num, ranked_value, replicated, with_ci
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
+from budget_hpo.search.replicates import NO_FRESH, fresh_text
 from budget_hpo.trial.baselines import baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
@@ -102,9 +103,9 @@ def datasets_section(snapshot: ReportSnapshot) -> list[str]:
             lines.append(f"| {r['dataset']} | {r['study']} | no complete trial | – | – | – | "
                          + " | ".join("–" for _ in names) + " |")
             continue
-        seeds = num(r.get("seed_n"))
-        ranked = (f"mean {r['ranked_value']:.4f} ± {num(r.get('seed_sd')):.4f} over "
-                  f"{int(seeds)} seeds" if seeds >= 2 else f"one seed, trial {int(r['number'])}")
+        ranked = f"trial {int(r['number'])}: " + (
+            fresh_text(r["ranked_value"], num(r.get("seed_sd")), int(num(r.get("seed_n"))),
+                       num(r["value"])) if replicated(r.get("seed_n")) else NO_FRESH)
         lines.append(f"| {r['dataset']} | {r['study']} | {r['params_budget']} × "
                      f"{r['params_style']} | {ranked} | {with_ci(r, 'val_auc')} | "
                      f"{with_ci(r, 'test_auc')} | "

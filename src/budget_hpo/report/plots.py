@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from budget_hpo.report.cells import col, num, ranked_value
+from budget_hpo.report.cells import col, num, ranked_value, replicated
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
 from budget_hpo.trial.baselines import baselines, metric_keys
@@ -38,21 +38,21 @@ def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
 
 def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]:
     """(kind, style, params, value, (err below, err above), replicated) of the best config of
-    each (phase, style, budget): by its mean over seeds where the group has replicated configs
+    each (phase, style, budget): by its fresh-seed mean where the group has replicated configs
     (the ranking phase 2 uses), with ±1 seed SD; else by its value, with its 95% interval."""
     points = []
     done = done.assign(rank=ranked_value(done, ["kind", "style", "budget"]))
     for (kind, style, _budget), group in done.dropna(subset=["rank"]).groupby(
             ["kind", "style", "budget"]):
         best = group.loc[group["rank"].idxmax() if maximize else group["rank"].idxmin()]
-        value, replicated = float(best["rank"]), num(best.get("seed_n")) >= 2
-        if replicated:
+        value, fresh = float(best["rank"]), replicated(best.get("seed_n"))
+        if fresh:
             err = (float(best["seed_sd"]),) * 2
         elif maximize:
             err = (value - num(best.get("val_auc_low")), num(best.get("val_auc_high")) - value)
         else:
             err = (np.nan, np.nan)
-        points.append((kind, style, float(best["params_exact"]), value, err, replicated))
+        points.append((kind, style, float(best["params_exact"]), value, err, fresh))
     return points
 
 
@@ -85,13 +85,13 @@ def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
             mine = [p for p in points if p[0] == kind and p[1] == style]
             if not mine:
                 continue
-            for replicated, width in ((True, 2.2), (False, 0.9)):
-                bars = [p for p in mine if p[5] is replicated and np.isfinite(p[4]).all()]
+            for thick, width in ((True, 2.2), (False, 0.9)):
+                bars = [p for p in mine if p[5] is thick and np.isfinite(p[4]).all()]
                 if bars:
                     ax.errorbar([p[2] for p in bars], [p[3] for p in bars],
                                 yerr=np.array([p[4] for p in bars], dtype=float).T, fmt="none",
-                                ecolor=color, elinewidth=width, capsize=6 if replicated else 2,
-                                alpha=0.8, zorder=4 if replicated else 2)  # seed bars over
+                                ecolor=color, elinewidth=width, capsize=6 if thick else 2,
+                                alpha=0.8, zorder=4 if thick else 2)  # seed bars over
             ax.scatter([p[2] for p in mine], [p[3] for p in mine], marker=marker,
                        s=90 if marker == "*" else 45, color=color, label=f"{style}, {kind}",
                        zorder=3)
@@ -107,8 +107,9 @@ def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("best validation objective")
-    ax.set_title("Best config by budget and style: mean ± seed SD where replicated (thick),\n"
-                 "else its value with the 95% origin-bootstrap interval (thin); bands: baselines",
+    ax.set_title("Best config by budget and style: fresh-seed mean ± SD where replicated "
+                 "(thick),\nelse its value with the 95% origin-bootstrap interval (thin); "
+                 "bands: baselines",
                  fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     if points:

@@ -108,8 +108,8 @@ class StudySnapshot:
 
     @property
     def seeds(self) -> dict[int, SeedStats]:
-        """Trial number -> its objective over seeds, for every trial with COMPLETE replicates
-        (:func:`budget_hpo.search.replicates.seed_stats_of`)."""
+        """Trial number -> its selected value and its fresh seeds, for every trial with
+        COMPLETE replicates (:func:`budget_hpo.search.replicates.seed_stats_of`)."""
         reruns = [(of, r.value) for of, group in self.replicates.items() for r in group
                   if r.complete]
         return seed_stats_of({t.number: t.value for t in self.complete}, reruns)

@@ -5,9 +5,9 @@ name), ``phase`` (``phase2`` for a study with a parent, see
 :class:`budget_hpo.records.LineageRecord`, else ``phase1``), ``parent``, ``number``, ``state``,
 ``value``, one ``params_<name>`` column per search parameter, one column per
 :class:`budget_hpo.records.TrialRecord` field, ``datetime_start``, ``duration_s``, and for a trial
-with seed replicates ``seed_mean``, ``seed_sd`` and ``seed_n`` (its objective over seeds, itself
-included). A phase-2 study is linked to its phase 1 through its recorded parent, never through
-its name.
+with seed replicates ``seed_mean``, ``seed_sd`` and ``seed_n`` (its objective over its fresh
+seeds, its own ``value`` excluded: see :class:`budget_hpo.search.replicates.SeedStats`). A
+phase-2 study is linked to its phase 1 through its recorded parent, never through its name.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _rows(snapshot: ReportSnapshot) -> list[dict[str, Any]]:
                 **trial.record.to_row(),
                 "datetime_start": trial.datetime_start, "duration_s": trial.duration_s,
                 **({} if stats is None else
-                   {"seed_mean": stats.mean, "seed_sd": stats.sd, "seed_n": len(stats.values)}),
+                   {"seed_mean": stats.mean, "seed_sd": stats.sd, "seed_n": stats.n}),
             })
     return rows
 

@@ -16,7 +16,7 @@ from budget_hpo.report.cells import col, with_ci
 from budget_hpo.report.datasets import datasets_section
 from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot
 from budget_hpo.report.studies import trials_frame
-from budget_hpo.search.replicates import pooled_sd
+from budget_hpo.search.replicates import NO_FRESH, SeedStats, pooled_sd
 from budget_hpo.trial.baselines import SPLITS, baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
@@ -141,36 +141,57 @@ def _baseline_verdicts(sub: pd.DataFrame, maximize: bool) -> list[str]:
 
 
 def _seeds_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
-    """The replicated configs over seeds, budgets ranked by replicate mean, and whether the top
-    budget is separable from the next: their gap against twice the pooled seed SD."""
+    """The replicated configs over their fresh seeds, each with its selected value beside (never
+    pooled: see :class:`budget_hpo.search.replicates.SeedStats`), budgets ranked by fresh-seed
+    mean, and whether the top budget is separable from the next: their gap against twice the
+    pooled seed SD of the fresh seeds."""
     seeds = study.seeds
     if not seeds:
-        return []
+        return ["### Seed replicates", "",
+                f"None (search.replicates.seeds=0, or not run yet): every value above is a "
+                f"{NO_FRESH}, flattered by the selection it won.", ""]
     sub = frame[frame["study"] == study.name].set_index("number")
     noise = pooled_sd(list(seeds.values()))
-    lines = [f"### Seed replicates ({len(seeds)} configs; pooled seed SD {noise:.4f})", "",
-             "| budget | style | trial | objective over seeds | mean ± sd | seeds |",
-             "|---|---|---|---|---|---|"]
+    lines = [f"### Seed replicates ({len(seeds)} configs; pooled seed SD {_fmt(noise)} over "
+             "fresh seeds)", "",
+             "| budget | style | trial | fresh seeds | mean ± sd (fresh) | n fresh | "
+             "selected value |", "|---|---|---|---|---|---|---|"]
     sign = 1.0 if study.maximize else -1.0
     for n, s in sorted(seeds.items(), key=lambda kv: -sign * kv[1].mean):
         budget, style = sub.loc[n].get("params_budget"), sub.loc[n].get("params_style")
-        lines.append(f"| {budget} | {style} | {n} | {', '.join(f'{v:.4f}' for v in s.values)} "
-                     f"| {s.mean:.4f} ± {s.sd:.4f} | {len(s.values)} |")
+        lines.append(f"| {budget} | {style} | {n} | {', '.join(f'{v:.4f}' for v in s.fresh)} "
+                     f"| {s.mean:.4f} ± {_fmt(s.sd)} | {s.n} | {s.selected:.4f} |")
     ranked = [(r.budget, seeds.get(r.best_trial), r.best_value) for r in
               rank_budgets(ranked_outcomes(study.complete, seeds), study.direction)]
-    lines += ["", "Budgets by their best config (its mean over seeds where replicated): "
-              + ", ".join(f"{b} {v:.4f}" + (f" ± {s.sd:.4f} over {len(s.values)} seeds"
-                                             if s else " (one seed)")
+    lines += ["", "Budgets by their best config (its fresh-seed mean where replicated): "
+              + ", ".join(f"{b} " + (s.text() if s else f"{v:.4f} ({NO_FRESH})")
                           for b, s, v in ranked) + "."]
     if len(ranked) >= 2:
-        (top, _, a), (nxt, _, b) = ranked[0], ranked[1]
-        gap = sign * (a - b)
-        separable = gap > 2 * noise
-        lines.append(f"The top budget {top} is {'separable' if separable else 'NOT separable'} "
-                     f"from the next, {nxt}: gap {gap:.4f} "
-                     f"{'>' if separable else '<='} 2 × pooled seed SD ({2 * noise:.4f})"
-                     + ("." if separable else ": the ranking is within seed noise."))
+        lines += _separability(ranked[0], ranked[1], sign, noise)
     return [*lines, ""]
+
+
+def _separability(top: tuple[str, SeedStats | None, float],
+                  nxt: tuple[str, SeedStats | None, float], sign: float,
+                  noise: float) -> list[str]:
+    """Whether the top budget is separable from the next: their gap against twice the pooled
+    seed SD; a budget ranked by its selected value is named as such."""
+    gap = sign * (top[2] - nxt[2])
+    if math.isnan(noise):
+        lines = [f"Whether the top budget {top[0]} is separable from the next, {nxt[0]} (gap "
+                 f"{gap:.4f}), cannot be said: no replicated config has two fresh seeds, so "
+                 "there is no seed SD."]
+    else:
+        separable = gap > 2 * noise
+        lines = [f"The top budget {top[0]} is {'separable' if separable else 'NOT separable'} "
+                 f"from the next, {nxt[0]}: gap {gap:.4f} "
+                 f"{'>' if separable else '<='} 2 × pooled seed SD ({2 * noise:.4f})"
+                 + ("." if separable else ": the ranking is within seed noise.")]
+    bare = [b for b, s, _ in (top, nxt) if s is None]
+    if bare:
+        lines.append(f"{' and '.join(bare)}: {NO_FRESH}; a selected value is flattered by "
+                     "the selection it won, so this gap is not free of the winner's curse.")
+    return lines
 
 
 def _phase2_section(studies: Sequence[StudySnapshot], frame: pd.DataFrame) -> list[str]:

@@ -8,10 +8,15 @@ the same storage, each tagged ``replicate_of`` its trial: so they never count to
 ``n_trials``, never enter the early-stop rule and never enter TPE's history (a second
 observation of a point would read to TPE as a narrower, better-known optimum). A killed run
 resumes them like any other trial. ``search.replicates.seeds=0`` turns them off.
+
+The reruns' values are fresh: they took part in no selection. A replicated config's mean and SD
+(:class:`SeedStats`) come from them alone, and its phase trial's value, which won a selection,
+is shown beside them, never pooled with them.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +30,8 @@ from budget_hpo.search.heartbeat import config_of
 from budget_hpo.search.study import best_first
 
 __all__ = [
-    "Replicate", "SeedStats", "enqueue_replicates", "open_replicas", "pooled_sd",
-    "replicate_study_name", "seed_stats", "seed_stats_of", "top_configs",
+    "NO_FRESH", "Replicate", "SeedStats", "enqueue_replicates", "fresh_text", "open_replicas",
+    "pooled_sd", "replicate_study_name", "seed_stats", "seed_stats_of", "top_configs",
 ]
 
 
@@ -76,25 +81,62 @@ def enqueue_replicates(replicates: optuna.Study, planned: Sequence[Replicate]) -
     return len(present | {(rep.of, rep.seed) for rep in planned})
 
 
+NO_FRESH = "selected value only, no fresh seeds"
+
+
 @dataclass(frozen=True)
 class SeedStats:
-    """A replicated config's objective over its seeds (the phase's trial and its reruns)."""
+    """A replicated config's objective: ``selected``, the phase trial's own value, and
+    ``fresh``, its reruns' values under further seeds (at least one).
+
+    The selected value won a selection (the config ranked among the phase's best), so it is
+    biased upward, and so is its distance from the others: the winner's curse, which grows with
+    the number of trials searched. The fresh seeds took part in no selection, so the mean, the
+    SD and the count come from them alone; the selected value is shown beside them, never
+    pooled with them.
+    """
 
     trial: int
-    values: tuple[float, ...]
+    selected: float
+    fresh: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.fresh:
+            raise ValueError(f"trial {self.trial}: no fresh values; an unreplicated trial has "
+                             "no SeedStats")
+
+    @property
+    def n(self) -> int:
+        """How many fresh seeds."""
+        return len(self.fresh)
 
     @property
     def mean(self) -> float:
-        return statistics.fmean(self.values)
+        """Mean over the fresh seeds."""
+        return statistics.fmean(self.fresh)
 
     @property
     def sd(self) -> float:
-        """Sample standard deviation over seeds (0.0 with a single value)."""
-        return statistics.stdev(self.values) if len(self.values) >= 2 else 0.0
+        """Sample standard deviation over the fresh seeds; NaN with fewer than two."""
+        return statistics.stdev(self.fresh) if self.n >= 2 else float("nan")
+
+    def text(self) -> str:
+        """``0.7000 ± 0.0141 over 2 fresh seeds (selected 0.7200)``: how every table shows it."""
+        return fresh_text(self.mean, self.sd, self.n, self.selected)
+
+
+def fresh_text(mean: float, sd: float, n: int, selected: float) -> str:
+    """A fresh-seed mean with its SD and count, the selected value beside it (see
+    :class:`SeedStats`); for a trials table's ``seed_mean``, ``seed_sd``, ``seed_n`` and
+    ``value``."""
+    spread = "" if math.isnan(sd) else f" ± {sd:.4f}"
+    seeds = f"{n} fresh seed{'s' if n != 1 else ''}"
+    return f"{mean:.4f}{spread} over {seeds} (selected {selected:.4f})"
 
 
 def seed_stats(study: optuna.Study, replicas: optuna.Study | None) -> dict[int, SeedStats]:
-    """Trial number -> its objective over seeds, for every trial that has COMPLETE replicates."""
+    """Trial number -> its selected value and fresh seeds, for every trial that has COMPLETE
+    replicates."""
     if replicas is None:
         return {}
     complete = (TrialState.COMPLETE,)
@@ -107,19 +149,27 @@ def seed_stats(study: optuna.Study, replicas: optuna.Study | None) -> dict[int, 
 def seed_stats_of(values: Mapping[int, float | None],
                   reruns: Iterable[tuple[int | None, float | None]]) -> dict[int, SeedStats]:
     """The rule behind :func:`seed_stats`, on plain values: ``values`` maps each COMPLETE trial
-    of the phase to its objective, ``reruns`` holds each COMPLETE replicate's ``replicate_of``
-    and objective. A rerun of a trial that is not COMPLETE in the phase is left out."""
+    of the phase to its objective (its selected value), ``reruns`` holds each COMPLETE
+    replicate's ``replicate_of`` and objective (the fresh values). A rerun of a trial that is
+    not COMPLETE in the phase is left out; a trial without reruns has no entry."""
     by_trial: dict[int, list[float]] = {}
     for of, value in reruns:
         if of is not None and value is not None:
             by_trial.setdefault(of, []).append(float(value))
-    return {n: SeedStats(n, (float(values[n] or 0.0), *runs))
-            for n, runs in sorted(by_trial.items()) if n in values}
+    stats = {}
+    for n, runs in sorted(by_trial.items()):
+        if n in values:
+            selected = values[n]
+            stats[n] = SeedStats(n, float("nan") if selected is None else float(selected),
+                                 tuple(runs))
+    return stats
 
 
 def pooled_sd(stats: Sequence[SeedStats]) -> float:
-    """The seed noise pooled over replicated configs: sqrt of the mean within-config variance."""
-    with_spread = [s for s in stats if len(s.values) > 1]
+    """The seed noise pooled over replicated configs: sqrt of the mean within-config variance
+    of their fresh seeds (configs with at least two); NaN where none has two. Selected values
+    take no part: their distance from the fresh ones is inflated by the selection."""
+    with_spread = [s for s in stats if s.n >= 2]
     if not with_spread:
         return float("nan")
     return float((sum(s.sd ** 2 for s in with_spread) / len(with_spread)) ** 0.5)
