@@ -1,0 +1,29 @@
+"""Scaling-law findings: pure statistics of the best configs' metrics against their exact size.
+
+- :func:`fit_law`: a power law ``E + A·N^(−α)`` (a loss, four sizes or more) or a log-linear
+  line (fewer sizes, or AUC) fitted to each budget's mean over fresh seeds, with bootstrap
+  intervals over seeds and origins, a verdict (``bigger helps``, ``no evidence``,
+  ``bigger hurts``) and predictions at any size.
+- :func:`mean_interval`: a budget's mean over fresh seeds with its interval (the winner's curse:
+  what a winner scores on seeds that did not select it).
+
+The caller groups the points (a style, or the styles pooled) and reads them from the studies;
+nothing here reads a study, a config or a file.
+"""
+
+from budget_hpo.laws.curves import ALPHA_BOUNDS, LogLinear, PowerLaw
+from budget_hpo.laws.scaling import (
+    HELPS,
+    HURTS,
+    MIN_POWER_LAW_BUDGETS,
+    NO_EVIDENCE,
+    ScalingLaw,
+    fit_law,
+)
+from budget_hpo.laws.seeds import BudgetSeeds, SeedNoise, mean_interval, noise_sd, seed_noise
+
+__all__ = [
+    "ALPHA_BOUNDS", "HELPS", "HURTS", "MIN_POWER_LAW_BUDGETS", "NO_EVIDENCE", "BudgetSeeds",
+    "LogLinear", "PowerLaw", "ScalingLaw", "SeedNoise", "fit_law", "mean_interval", "noise_sd",
+    "seed_noise",
+]
