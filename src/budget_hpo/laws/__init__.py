@@ -4,6 +4,8 @@
   line (fewer sizes, or AUC) fitted to each budget's mean over fresh seeds, with bootstrap
   intervals over seeds and origins, a verdict (``bigger helps``, ``no evidence``,
   ``bigger hurts``) and predictions at any size.
+- :func:`check_extrapolation`: the law refitted without the largest budget, its prediction there
+  set against the measurement.
 - :func:`mean_interval`: a budget's mean over fresh seeds with its interval (the winner's curse:
   what a winner scores on seeds that did not select it).
 
@@ -12,6 +14,11 @@ nothing here reads a study, a config or a file.
 """
 
 from budget_hpo.laws.curves import ALPHA_BOUNDS, LogLinear, PowerLaw
+from budget_hpo.laws.extrapolation import (
+    MIN_CHECK_BUDGETS,
+    ExtrapolationCheck,
+    check_extrapolation,
+)
 from budget_hpo.laws.scaling import (
     HELPS,
     HURTS,
@@ -23,7 +30,7 @@ from budget_hpo.laws.scaling import (
 from budget_hpo.laws.seeds import BudgetSeeds, SeedNoise, mean_interval, noise_sd, seed_noise
 
 __all__ = [
-    "ALPHA_BOUNDS", "HELPS", "HURTS", "MIN_POWER_LAW_BUDGETS", "NO_EVIDENCE", "BudgetSeeds",
-    "LogLinear", "PowerLaw", "ScalingLaw", "SeedNoise", "fit_law", "mean_interval", "noise_sd",
-    "seed_noise",
+    "ALPHA_BOUNDS", "HELPS", "HURTS", "MIN_CHECK_BUDGETS", "MIN_POWER_LAW_BUDGETS", "NO_EVIDENCE",
+    "BudgetSeeds", "ExtrapolationCheck", "LogLinear", "PowerLaw", "ScalingLaw", "SeedNoise",
+    "check_extrapolation", "fit_law", "mean_interval", "noise_sd", "seed_noise",
 ]
