@@ -6,6 +6,8 @@
   ``bigger hurts``) and predictions at any size.
 - :func:`check_extrapolation`: the law refitted without the largest budget, its prediction there
   set against the measurement.
+- :func:`fit_lr_law`: the best learning rate against size (log-log), to transfer it to a size not
+  searched.
 - :func:`mean_interval`: a budget's mean over fresh seeds with its interval (the winner's curse:
   what a winner scores on seeds that did not select it).
 
@@ -19,6 +21,7 @@ from budget_hpo.laws.extrapolation import (
     ExtrapolationCheck,
     check_extrapolation,
 )
+from budget_hpo.laws.learning_rates import BudgetLrs, LrLaw, fit_lr_law
 from budget_hpo.laws.scaling import (
     HELPS,
     HURTS,
@@ -31,6 +34,7 @@ from budget_hpo.laws.seeds import BudgetSeeds, SeedNoise, mean_interval, noise_s
 
 __all__ = [
     "ALPHA_BOUNDS", "HELPS", "HURTS", "MIN_CHECK_BUDGETS", "MIN_POWER_LAW_BUDGETS", "NO_EVIDENCE",
-    "BudgetSeeds", "ExtrapolationCheck", "LogLinear", "PowerLaw", "ScalingLaw", "SeedNoise",
-    "check_extrapolation", "fit_law", "mean_interval", "noise_sd", "seed_noise",
+    "BudgetLrs", "BudgetSeeds", "ExtrapolationCheck", "LogLinear", "LrLaw", "PowerLaw",
+    "ScalingLaw", "SeedNoise", "check_extrapolation", "fit_law", "fit_lr_law", "mean_interval",
+    "noise_sd", "seed_noise",
 ]
