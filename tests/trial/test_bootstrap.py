@@ -6,7 +6,8 @@ import numpy as np
 from scipy.stats import norm
 from sklearn.metrics import roc_auc_score
 
-from budget_hpo.trial.bootstrap import block_indices, bootstrap_aucs, interval
+from budget_hpo.intervals import interval
+from budget_hpo.trial.bootstrap import block_indices, bootstrap_aucs
 
 
 def test_each_resample_is_the_auc_of_the_drawn_origins():

@@ -3,7 +3,8 @@
 Neighbouring origins share most of their input window and the same market moves, so (series,
 origin) pairs are far from independent: an i.i.d. bootstrap over pairs understates the noise.
 The moving-block bootstrap resamples whole runs of ``block`` consecutive origins (every series of
-an origin together) and recomputes the AUC on each resample; the interval is the percentile one.
+an origin together) and recomputes the AUC on each resample; the interval is the percentile one
+(:func:`budget_hpo.intervals.interval`).
 A paired difference (model minus baseline) uses the same resamples for both, so it keeps their
 correlation.
 
@@ -16,20 +17,10 @@ of a 200-origin, 32-series split take a few tens of milliseconds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Interval", "block_indices", "bootstrap_aucs", "interval", "verdict"]
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate and its 95% percentile interval."""
-
-    value: float
-    low: float
-    high: float
+__all__ = ["block_indices", "bootstrap_aucs", "verdict"]
 
 
 def block_indices(n_origins: int, block: int, resamples: int, seed: int) -> np.ndarray:
@@ -97,15 +88,6 @@ def bootstrap_aucs(
         with np.errstate(invalid="ignore", divide="ignore"):
             out[name] = right / ((counts @ pos) * (counts @ neg))
     return out
-
-
-def interval(value: float, samples: np.ndarray) -> Interval:
-    """``value`` with the 2.5% and 97.5% percentiles of its bootstrap ``samples``."""
-    finite = samples[np.isfinite(samples)]
-    if finite.size == 0:
-        return Interval(value, float("nan"), float("nan"))
-    low, high = np.percentile(finite, [2.5, 97.5])
-    return Interval(float(value), float(low), float(high))
 
 
 def verdict(low: float, high: float) -> str:

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from budget_hpo.intervals import Interval, interval
 from budget_hpo.schema import BootstrapConfig, Config
 from budget_hpo.trial.baseline_cache import all_scores
 from budget_hpo.trial.baselines import SPLITS, metric_keys
-from budget_hpo.trial.bootstrap import Interval, bootstrap_aucs, interval
+from budget_hpo.trial.bootstrap import bootstrap_aucs
 from budget_hpo.trial.data import Panel
 from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change
 
