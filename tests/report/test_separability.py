@@ -9,6 +9,7 @@ import pytest
 
 from budget_hpo.report.best_configs import best_per, study_configs
 from budget_hpo.report.datasets import agreement_lines
+from budget_hpo.report.findings import findings_markdown
 from budget_hpo.report.separability import separable, separation
 from budget_hpo.report.summary import summary_markdown
 from tests.report.planted import Planted, planted_study, snapshot_of
@@ -72,6 +73,7 @@ def test_winners_agree_only_where_they_are_separable_from_their_runner_up():
                            "nothing to compare; not separable on beta.")
     snapshot = snapshot_of(a, b)
     assert one_each[0] in summary_markdown(snapshot)  # the summary's across-datasets section
+    assert one_each[0] in findings_markdown(snapshot).split("## Across datasets")[1]
 
 
 def test_without_a_seed_sd_no_winner_counts():

@@ -18,7 +18,10 @@ from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
 from budget_hpo.trial.baselines import baselines, metric_keys
 
-__all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
+__all__ = ["STYLE_COLORS", "baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
+
+STYLE_COLORS = {"shallow": "tab:blue", "deep": "tab:orange"}  # every figure's colour of a style
+
 
 def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
     """Every registered baseline's AUC as a horizontal band (its 95% interval) and line, in its
@@ -79,9 +82,8 @@ def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
     done["kind"] = np.where(phase2, "phase 2", "phase 1")
     done = done.dropna(subset=["params_exact"])
     points = _scaling_points(done, maximize)
-    colors = {"shallow": "tab:blue", "deep": "tab:orange"}
     for kind, marker in (("phase 1", "o"), ("phase 2", "*")):
-        for style, color in colors.items():
+        for style, color in STYLE_COLORS.items():
             mine = [p for p in points if p[0] == kind and p[1] == style]
             if not mine:
                 continue

@@ -276,6 +276,8 @@ def summary_markdown(snapshot: ReportSnapshot) -> str:
               "(objective by trial), `pareto.png` (every trial against parameters and training "
               "time, the Pareto front)" + (", `datasets.png` (one line per dataset)"
                                             if len(phase1) >= 2 else "")
-              + ". Trials: `trials.csv`.", "",
+              + ". Trials: `trials.csv`. The scaling laws, their extrapolation check, the "
+              "learning-rate trend, the winners beside the baselines and what is within noise: "
+              "`findings.md`, with `scaling_law.png` and `lr_transfer.png`.", "",
               f"Browse the studies live: `{snapshot.dashboard}`", ""]
     return "\n".join(lines)

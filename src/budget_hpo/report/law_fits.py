@@ -1,0 +1,140 @@
+"""A phase's scaling findings, fitted once for the document and the figures alike.
+
+For every metric of :data:`~budget_hpo.report.law_points.LAW_METRICS`: the law of each budget's
+best config with the styles pooled, then of each style's best per budget
+(:func:`budget_hpo.laws.fit_law`), each with its extrapolation check
+(:func:`budget_hpo.laws.check_extrapolation`); and the learning-rate law of the budgets' best
+configs and their near-ties (:func:`budget_hpo.laws.fit_lr_law`). Where a law cannot be fitted,
+its ``why`` says so in one line. The phase-1 study alone is read: every budget had the same
+search there, where phase 2 searched only the top budgets further.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from budget_hpo.laws import (
+    BudgetLrs,
+    BudgetSeeds,
+    ExtrapolationCheck,
+    LrLaw,
+    ScalingLaw,
+    check_extrapolation,
+    fit_law,
+    fit_lr_law,
+)
+from budget_hpo.natural_sort import natural_key
+from budget_hpo.report.best_configs import RankedConfig, best_per, study_configs
+from budget_hpo.report.law_points import LAW_METRICS, LawMetric, budget_lrs, budget_seeds
+from budget_hpo.report.snapshot import StudySnapshot
+from budget_hpo.search.replicates import pooled_sd
+
+__all__ = ["POOLED", "STEP_UP", "LawFit", "LrFit", "StudyLaws", "study_laws"]
+
+POOLED = "pooled"  # the group of every budget's best config, whatever its style
+STEP_UP = 10  # the next budget up: tenfold the largest
+
+
+@dataclass(frozen=True)
+class LawFit:
+    """The law of one metric over one group's best configs (``pooled``, or a style)."""
+
+    metric: LawMetric
+    group: str
+    points: tuple[tuple[RankedConfig, BudgetSeeds], ...]  # by size
+    law: ScalingLaw | None = None
+    check: ExtrapolationCheck | None = None
+    why: str = ""  # why there is no law
+    missing: tuple[str, ...] = ()  # budgets whose best config recorded no value
+
+    @property
+    def seeds(self) -> list[BudgetSeeds]:
+        return [s for _, s in self.points]
+
+    @property
+    def where(self) -> str:
+        """``styles pooled``, or the style."""
+        return "styles pooled" if self.group == POOLED else self.group
+
+
+@dataclass(frozen=True)
+class LrFit:
+    """The learning-rate law of the budgets' best configs and their near-ties."""
+
+    points: tuple[tuple[RankedConfig, BudgetLrs], ...]  # by size
+    law: LrLaw | None = None
+    why: str = ""
+
+    @property
+    def next_up(self) -> int | None:
+        """The size of the next budget up (:data:`STEP_UP` × the largest)."""
+        return STEP_UP * max(b.n_params for _, b in self.points) if self.points else None
+
+
+@dataclass(frozen=True)
+class StudyLaws:
+    """Everything the findings say of one phase-1 study."""
+
+    study: StudySnapshot
+    configs: tuple[RankedConfig, ...]  # every COMPLETE trial, with its fresh seeds
+    best: tuple[RankedConfig, ...]  # each budget's best config, by budget
+    by_style: tuple[RankedConfig, ...]  # each budget × style's best config
+    noise: float  # the pooled seed SD of the fresh seeds (NaN: none)
+    laws: tuple[LawFit, ...]  # per metric: pooled, then each style
+    lr: LrFit
+
+    @property
+    def styles(self) -> list[str]:
+        return _styles(self.by_style)
+
+
+def _styles(configs: Sequence[RankedConfig]) -> list[str]:
+    return sorted({c.style for c in configs}, key=natural_key)
+
+
+def _law(metric: LawMetric, group: str, configs: Sequence[RankedConfig]) -> LawFit:
+    points = tuple(sorted(((c, s) for c in configs if (s := budget_seeds(c, metric))),
+                          key=lambda p: p[1].n_params))
+    missing = tuple(c.budget for c in configs if all(c is not p for p, _ in points))
+    if not points:
+        return LawFit(metric, group, (), why=f"{metric.label} not recorded by these trials",
+                      missing=missing)
+    sizes = sorted({s.n_params for _, s in points})
+    if len(sizes) < 2:
+        return LawFit(metric, group, points, missing=missing, why=(
+            f"one distinct parameter count ({sizes[0]:,}) among {len(points)} budget"
+            f"{'s' if len(points) != 1 else ''}: a law needs two"))
+    seeds = [s for _, s in points]
+    try:
+        law = fit_law(seeds, maximize=metric.maximize)
+    except ValueError as err:
+        return LawFit(metric, group, points, missing=missing, why=f"no fit: {err}")
+    return LawFit(metric, group, points, law,
+                  check_extrapolation(seeds, maximize=metric.maximize), missing=missing)
+
+
+def _lr(best: Sequence[RankedConfig], configs: Sequence[RankedConfig], noise: float,
+        maximize: bool) -> LrFit:
+    points = tuple(sorted(((c, b) for c in best if (b := budget_lrs(c, configs, noise, maximize))),
+                          key=lambda p: p[1].n_params))
+    if not points:
+        return LrFit((), why="no budget's best config recorded its learning rate")
+    try:
+        return LrFit(points, fit_lr_law([b for _, b in points]))
+    except ValueError as err:
+        return LrFit(points, why=f"no fit: {err}")
+
+
+def study_laws(study: StudySnapshot) -> StudyLaws:
+    """Fit every law of ``study`` (a phase 1; the module's docstring says which)."""
+    configs = study_configs(study)
+    maximize = study.maximize
+    best = best_per(configs, "budget", maximize)
+    by_style = best_per(configs, "budget × style", maximize)
+    laws = tuple(law for metric in LAW_METRICS for law in (
+        _law(metric, POOLED, best),
+        *(_law(metric, s, [c for c in by_style if c.style == s]) for s in _styles(by_style))))
+    noise = pooled_sd([c.stats for c in configs if c.stats is not None])
+    return StudyLaws(study, configs, tuple(best), tuple(by_style), noise, laws,
+                     _lr(best, configs, noise, maximize))
