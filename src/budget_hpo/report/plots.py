@@ -65,8 +65,9 @@ def _maximize(snapshot: ReportSnapshot) -> bool:
 
 
 def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
-    """Best objective per (phase, budget, style) against exact parameter count, with a trend:
-    error bars from seed replicates (thick) or the origin bootstrap (thin), baselines as bands."""
+    """Best objective per (phase, budget, style) against exact parameter count: error bars from
+    seed replicates (thick) or the origin bootstrap (thin), baselines as bands. Trends are the
+    fitted laws of ``scaling_law.png`` (:mod:`budget_hpo.report.law_plots`), drawn there only."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -99,13 +100,6 @@ def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
                        zorder=3)
     if maximize:
         baseline_bands(ax, done)
-    trend = [(p[2], p[3]) for p in points if p[0] == "phase 1"]
-    if len({x for x, _ in trend}) >= 2:
-        lx = np.log10([x for x, _ in trend])
-        slope, intercept = np.polyfit(lx, [y for _, y in trend], 1)
-        grid = np.linspace(lx.min(), lx.max(), 50)
-        ax.plot(10**grid, slope * grid + intercept, "k--", lw=1,
-                label=f"trend: {slope:+.4f} per 10× params")
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("best validation objective")
