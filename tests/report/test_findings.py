@@ -147,10 +147,10 @@ def test_a_section_that_cannot_be_computed_says_why(tmp_path):
     text = (tmp_path / "findings.md").read_text()
     assert all(section in text for section in SECTIONS)
     assert "no seed replicates: every value is a selected value only" in text
-    assert ("| val AUC | styles pooled: 1 budgets, 1 values | no law: one distinct parameter "
+    assert ("| val AUC | styles pooled: 1 budget, 1 value | no law: one distinct parameter "
             "count (2,487,681) among 1 budget: a law needs two | – | – |") in text
     assert "- val AUC: no check (one distinct parameter count (2,487,681)" in text
-    assert "one budget: its best learning rate at every size (slope 0)" in text
+    assert "One budget: its best learning rate at every size (slope 0)." in text
     assert ("- Budget: 2M (selected value only): the only budget searched, no runner-up to "
             "separate it from.") in text
     assert "- Style: shallow (selected value only) over deep (selected value only): gap 0.0200; "\

@@ -64,8 +64,8 @@ def _laws_section(laws: StudyLaws) -> list[str]:
             lines.append(f"| {metric.label} | – | {fits[0].why} | – | – |")
             continue
         for fit in fits:
-            where = (f"{fit.where}: {len(fit.points)} budgets, "
-                     f"{sum(len(s.values) for s in fit.seeds)} values")
+            where = (f"{fit.where}: {_count(len(fit.points), 'budget')}, "
+                     f"{_count(sum(len(s.values) for s in fit.seeds), 'value')}")
             if fit.law is None:
                 lines.append(f"| {metric.label} | {where} | no law: {fit.why} | – | – |")
                 continue
@@ -76,6 +76,10 @@ def _laws_section(laws: StudyLaws) -> list[str]:
                       f"{', '.join(fit.missing)}"] if fit.missing else []
         verdicts.append(_verdict(metric.label, fits))
     return [*lines, "", *notes, *([""] if notes else []), *verdicts, ""]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _verdict(label: str, fits: Sequence[LawFit]) -> str:
@@ -126,7 +130,8 @@ def _lr_section(laws: StudyLaws) -> list[str]:
                      f"**{_lr(lr.law.predict(lr.next_up))}** |")
     s = lr.law.slope
     lines += ["", f"Slope b = {s.value:+.3g} [{s.low:+.3g}, {s.high:+.3g}] (log10 lr per "
-              f"log10 N): {_lr_trend(s)}." + (f" {lr.law.note}." if lr.law.note else "")]
+              f"log10 N): {_lr_trend(s)}." + (f" {lr.law.note[:1].upper()}{lr.law.note[1:]}."
+                                               if lr.law.note else "")]
     return [*lines, ""]
 
 
