@@ -2,8 +2,9 @@
 each budget beside the baselines, and what is within noise.
 
 Every value is a config's mean over its fresh seeds with its 95% interval
-(:func:`budget_hpo.report.law_points.mean_intervals`, the seed SD pooled over the best configs
-of every budget × style), so a config shows the same interval in every table.
+(:meth:`budget_hpo.report.law_fits.StudyLaws.means`, the seed SD pooled over every replicated
+config of the phase, as the summary pools it), so a config shows the same interval in every
+table and figure.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from budget_hpo.intervals import Interval
 from budget_hpo.laws import NO_EVIDENCE
 from budget_hpo.report.best_configs import KEYS, RankedConfig
 from budget_hpo.report.law_fits import StudyLaws
-from budget_hpo.report.law_points import LAW_METRICS, mean_intervals
+from budget_hpo.report.law_points import LAW_METRICS
 from budget_hpo.report.separability import SEPARABLE_SDS, separation
 from budget_hpo.search.replicates import NO_FRESH
 from budget_hpo.trial.baselines import SPLITS, baseline_names, metric_keys
@@ -43,19 +44,12 @@ def _seeds(config: RankedConfig) -> str:
     return f"{config.stats.n} fresh (selected {config.stats.selected:.4f})"
 
 
-def _column(laws: StudyLaws, key: str) -> dict[int, Interval | None]:
-    """Trial number -> its ``key``'s fresh-seed mean and interval, over the best configs of
-    every budget × style (a budget's winner is one of them)."""
-    return dict(zip((c.trial.number for c in laws.by_style),
-                    mean_intervals(laws.by_style, key), strict=True))
-
-
 def configs_section(laws: StudyLaws) -> list[str]:
     """The best config of each budget × style, ★ on each budget's winner."""
     lines = ["### Best configs", ""]
     if not laws.by_style:
         return [*lines, "No complete trial: no config to report.", ""]
-    columns = {m.label: _column(laws, m.key) for m in LAW_METRICS}
+    columns = {m.label: laws.means(m.key) for m in LAW_METRICS}
     columns = {k: v for k, v in columns.items() if any(x is not None for x in v.values())}
     winners = {c.trial.number for c in laws.best}
     lines += ["The best config of each budget × style (ranked by its fresh-seed mean of the "
@@ -101,8 +95,8 @@ def winners_section(laws: StudyLaws) -> list[str]:
     if not laws.best:
         return [*lines, "No complete trial: no winner.", ""]
     names = tuple(reversed(baseline_names()))
-    val, test = _column(laws, "val_auc"), _column(laws, "test_auc")
-    gaps = {n: _column(laws, metric_keys(n, "val").gap) for n in names}
+    val, test = laws.means("val_auc"), laws.means("test_auc")
+    gaps = {n: laws.means(metric_keys(n, "val").gap) for n in names}
     lines += ["| budget | winner | val AUC [95%] | test AUC [95%] | "
               + " | ".join(f"val − {n}" for n in names) + " | seeds |",
               "|---" * (5 + len(names)) + "|"]

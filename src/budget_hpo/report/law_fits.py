@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from budget_hpo.intervals import Interval
 from budget_hpo.laws import (
     BudgetLrs,
     BudgetSeeds,
@@ -26,7 +27,13 @@ from budget_hpo.laws import (
 )
 from budget_hpo.natural_sort import natural_key
 from budget_hpo.report.best_configs import RankedConfig, best_per, study_configs
-from budget_hpo.report.law_points import LAW_METRICS, LawMetric, budget_lrs, budget_seeds
+from budget_hpo.report.law_points import (
+    LAW_METRICS,
+    LawMetric,
+    budget_lrs,
+    budget_seeds,
+    mean_intervals,
+)
 from budget_hpo.report.snapshot import StudySnapshot
 from budget_hpo.search.replicates import pooled_sd
 
@@ -87,6 +94,15 @@ class StudyLaws:
     @property
     def styles(self) -> list[str]:
         return _styles(self.by_style)
+
+    def means(self, key: str) -> dict[int, Interval | None]:
+        """Trial number -> the mean of its stored ``key`` over its fresh seeds with its 95%
+        interval, for the best config of every budget × style (each budget's winner is one of
+        them), the seed SD pooled over the whole phase
+        (:func:`~budget_hpo.report.law_points.mean_intervals`): what every table and figure
+        shows of a config."""
+        return dict(zip((c.trial.number for c in self.by_style),
+                        mean_intervals(self.by_style, key, self.configs), strict=True))
 
 
 def _styles(configs: Sequence[RankedConfig]) -> list[str]:

@@ -5,7 +5,7 @@
   style's best config at its exact size, its fresh seeds as dots and its mean with the 95%
   interval of the tables; a ring on each budget's winner; the law of the styles pooled (black,
   its 95% band) and of each style (dotted); the largest budget held out, the refit without it
-  (dashed) and its prediction interval there (grey bar); the baselines as bands on an AUC. The
+  (dashed) and its prediction interval there (grey bar); the baselines' AUCs as lines. The
   y range is that of the values and intervals drawn: a band wider than them is cut.
 - ``lr_transfer.png``: a panel per dataset: each budget's best learning rate (filled) and its
   near-ties' (open), the learning-rate law with its band up to the next budget up, and its
@@ -23,9 +23,8 @@ import pandas as pd
 
 from budget_hpo.laws import LrLaw, ScalingLaw
 from budget_hpo.report.law_fits import POOLED, LawFit, StudyLaws
-from budget_hpo.report.law_points import LAW_METRICS, LawMetric, mean_intervals
+from budget_hpo.report.law_points import LAW_METRICS, LawMetric
 from budget_hpo.report.plots import STYLE_COLORS, baseline_bands
-from budget_hpo.trial.baselines import baseline_names, metric_keys
 
 __all__ = ["lr_transfer_plot", "scaling_law_plot"]
 
@@ -45,10 +44,6 @@ def _band(ax: Any, law: ScalingLaw | LrLaw, sizes: np.ndarray, color: str, label
                     alpha=0.15, lw=0, zorder=1, label="its 95% band")
 
 
-def _baseline_aucs() -> list[str]:
-    return [metric_keys(b, "val").auc for b in baseline_names()]
-
-
 def _limits(ax: Any, shown: list[float]) -> None:
     """The y range of what was measured and predicted (a wide band is cut, not followed)."""
     finite = [v for v in shown if np.isfinite(v)]
@@ -62,8 +57,7 @@ def _points(ax: Any, laws: StudyLaws, fits: Sequence[LawFit], metric: LawMetric
             ) -> list[float]:
     """Each budget × style's best config: its seeds, its mean and interval, a ring on winners.
     Returns the values drawn."""
-    means = dict(zip((c.trial.number for c in laws.by_style),
-                     mean_intervals(laws.by_style, metric.key), strict=True))
+    means = laws.means(metric.key)
     winners = {c.trial.number for c in laws.best}
     shown: list[float] = []
     for fit in fits[1:]:  # the styles; the pooled points are their winners
@@ -122,10 +116,9 @@ def _panel(ax: Any, laws: StudyLaws, metric: LawMetric) -> None:
                     color=_color(fit.group, laws.styles),
                     label=f"{fit.group}: {fit.law.verdict}")
     shown += _held_out(ax, fits[0])
-    if metric.maximize:
-        frame = pd.DataFrame([t.record.to_row() for t in laws.study.complete])
-        baseline_bands(ax, frame)
-        shown += [v for v in frame.median(numeric_only=True).reindex(_baseline_aucs()).tolist()]
+    if metric.maximize:  # the baselines' AUCs as lines: their bands would read as the law's
+        shown += baseline_bands(ax, pd.DataFrame([t.record.to_row() for t in laws.study.complete]),
+                                bands=False)
     _limits(ax, shown)
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")

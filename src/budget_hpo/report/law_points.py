@@ -84,13 +84,14 @@ def budget_seeds(config: RankedConfig, metric: LawMetric) -> BudgetSeeds | None:
     return seeds_of(config, metric.key)
 
 
-def mean_intervals(configs: Sequence[RankedConfig], key: str) -> list[Interval | None]:
+def mean_intervals(configs: Sequence[RankedConfig], key: str,
+                   pool: Sequence[RankedConfig]) -> list[Interval | None]:
     """Each config's mean of ``key`` over its fresh seeds (else its selected value) with its 95%
-    interval (:func:`budget_hpo.laws.mean_interval`, the seed SD pooled over ``configs``);
-    None where it recorded no value."""
-    seeds = [seeds_of(c, key) for c in configs]
-    noise = seed_noise(s for s in seeds if s is not None)
-    return [None if s is None else mean_interval(s, noise) for s in seeds]
+    interval (:func:`budget_hpo.laws.mean_interval`, the seed SD pooled over the fresh seeds of
+    ``pool``, a phase's configs); None where it recorded no value."""
+    noise = seed_noise(s for s in (seeds_of(c, key) for c in pool) if s is not None)
+    return [None if (s := seeds_of(c, key)) is None else mean_interval(s, noise)
+            for c in configs]
 
 
 def budget_lrs(best: RankedConfig, configs: Sequence[RankedConfig], noise: float,

@@ -23,10 +23,13 @@ __all__ = ["STYLE_COLORS", "baseline_bands", "history_plot", "pareto_plot", "sca
 STYLE_COLORS = {"shallow": "tab:blue", "deep": "tab:orange"}  # every figure's colour of a style
 
 
-def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
-    """Every registered baseline's AUC as a horizontal band (its 95% interval) and line, in its
-    registered colour. Every trial of a study scores them on the same origins, so the median is
-    their value."""
+def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val", bands: bool = True
+                   ) -> list[float]:
+    """Every registered baseline's AUC as a horizontal band (its 95% interval; ``bands=False``:
+    none, where a figure's own bands would be confused with them) and line, in its registered
+    colour. Every trial of a study scores them on the same origins, so the median is their
+    value. Returns the values drawn."""
+    drawn = []
     for baseline in baselines():
         keys = metric_keys(baseline.name, split)
         value, low, high = (pd.to_numeric(col(frame, key)).median()
@@ -35,8 +38,10 @@ def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
             continue
         ax.axhline(value, color=baseline.color, lw=1.2, ls=":",
                    label=f"{baseline.name} baseline {value:.3f}")
-        if not (pd.isna(low) or pd.isna(high)):
+        drawn.append(float(value))
+        if bands and not (pd.isna(low) or pd.isna(high)):
             ax.axhspan(low, high, color=baseline.color, alpha=0.12, lw=0)
+    return drawn
 
 
 def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]:
