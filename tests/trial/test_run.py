@@ -15,7 +15,7 @@ from budget_hpo.trial.baselines import baseline_names
 from budget_hpo.trial.models import exact_parameter_count
 from budget_hpo.trial.run import forecast_steps, run_trial
 from budget_hpo.trial.sizing import resolve_architecture
-from tests.helpers import SMALL
+from tests.helpers import SMALL, TINY
 from tests.trial.test_data import long_frame, wide_frame
 
 
@@ -97,6 +97,14 @@ def test_patchtst_is_sized_by_its_own_exact_count_and_trains_that_model(compose_
 def test_mae_objective_is_minimised_value(compose_cfg):
     result = run_trial(compose_cfg([*SMALL, "objective=mae"]))
     assert result.direction == "minimize" and result.objective_value == result.val_mae > 0
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_every_loss_is_an_objective_to_minimise(compose_cfg, loss):
+    result = run_trial(compose_cfg([*TINY, f"objective={loss}", "data.horizon=2"]))
+    assert (result.objective, result.direction) == (loss, "minimize")
+    assert result.objective_value == getattr(result, f"val_{loss}") > 0
+    assert result.val_mse != result.val_mae
 
 
 def test_the_cross_validation_frame_becomes_each_steps_forecast_in_the_panels_series_order():
