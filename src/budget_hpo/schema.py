@@ -145,7 +145,7 @@ class TrainerConfig:
 
 @dataclass
 class BootstrapConfig:
-    """``objective.bootstrap``: the block bootstrap behind every AUC interval."""
+    """``objective.bootstrap``: the block bootstrap behind every AUC and loss interval."""
 
     resamples: int = MISSING
     block: int = MISSING  # consecutive evaluation origins per block
