@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +11,17 @@ from budget_hpo.config_dirs import package_config_dir
 from budget_hpo.schema import Config
 
 from .helpers import BASELINE_CACHE_ENV, compose
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker's torch (and every subprocess it starts) gets its share of
+    the cores, not all of them: two workers that each train on every core of a 2-core machine
+    slow each other down (a test that sets ``trainer.num_threads`` still gets what it asks)."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        share = max(1, (os.cpu_count() or 1) // int(workers))
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, str(share))
 
 
 def _listing() -> list[str]:

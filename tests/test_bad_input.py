@@ -75,7 +75,7 @@ TRIAL_ROWS: list[tuple[str, Callable[[Path], list[str]], str]] = [
     ("model option", lambda t: ["model=lstm"], "model=lstm"),
     ("data option", lambda t: ["data=excel"], "data=excel"),
     ("trainer option", lambda t: ["trainer=tpu"], "trainer=tpu"),
-    ("objective option", lambda t: ["objective=mse"], "objective=mse"),
+    ("objective option", lambda t: ["objective=mape"], "objective=mape"),
     ("search option", lambda t: ["search=phase3"], "search=phase3"),
     ("forced option", lambda t: ["forced=seed99"], "forced=seed99"),
     ("dropout 1", lambda t: ["regularization.dropout=1.0"], "regularization.dropout="),

@@ -31,7 +31,7 @@ def test_groups_hold_the_contracted_options():
     assert set(group_options("model")) >= {"itransformer", "patchtst"}
     assert set(group_options("data")) >= {"synthetic", "csv"}
     assert set(group_options("trainer")) >= {"cpu", "gpu", "smoke"}
-    assert set(group_options("objective")) >= {"auc", "mae"}
+    assert set(group_options("objective")) >= {"auc", "mse", "mae"}
     assert group_options("logger") == ["csv", "mlflow", "none", "tensorboard"]
 
 

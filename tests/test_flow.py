@@ -14,7 +14,9 @@ import optuna
 import pandas as pd
 import pytest
 import yaml
+from optuna.trial import TrialState
 
+from budget_hpo.phase2.lr_transfer import lr_transfer, trial_points
 from budget_hpo.trial.synthetic import synthetic_panel
 from tests.helpers import compose, run_app
 
@@ -65,6 +67,19 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     study = optuna.load_study(study_name=f"budget-hpo-phase1-prices-phase2_{budget}", storage=storage)
     assert len(study.trials) == 3 and study.user_attrs["parent_study"] == "budget-hpo-phase1-prices"
+    # its first trial runs the lr that phase 1's lr law predicts at the budget's count
+    spec = yaml.safe_load((folder / files[0]).read_text())
+    phase1_study = optuna.load_study(study_name="budget-hpo-phase1-prices", storage=storage)
+    law = lr_transfer(trial_points(phase1_study.get_trials(states=(TrialState.COMPLETE,))),
+                      maximize=True)
+    assert law is not None and law.law.n_budgets == 2
+    predicted = law.predict(spec["budget"]["params"])
+    assert spec["search"]["first_trial"]["regularization.lr"] == pytest.approx(predicted.value,
+                                                                               rel=1e-5)
+    first = study.trials[0]
+    assert first.user_attrs["forced_id"] == "first-trial"
+    assert first.params["regularization.lr"] == pytest.approx(
+        min(max(predicted.value, 5e-6), 2e-3), rel=1e-5)
     for job in (tmp_path / "p2").glob("[0-9]*"):  # the same file, steps and lookback
         if not (job / "result.json").is_file():
             continue

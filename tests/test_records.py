@@ -1,4 +1,5 @@
-"""A trial's record: its baseline metrics keep their stored names, one user attribute each."""
+"""A trial's record: its losses and baseline metrics keep their stored names, one user attribute
+each."""
 
 from __future__ import annotations
 
@@ -34,6 +35,29 @@ def test_trials_csv_rows_hold_the_fixed_fields_then_every_recorded_baseline_metr
     row = TrialRecord.from_attrs(STORED).to_row()
     assert list(row)[: len(columns)] == columns and "baselines" not in columns
     assert row["gbt_test_auc_high"] == 0.9 and row["val_minus_linear_low"] == -0.02
+
+
+LOSS_FIELDS = [f"{split}_{loss}{end}" for split in ("val", "test") for loss in ("mse", "mae")
+               for end in ("", "_low", "_high")]
+
+
+def test_losses_round_trip_under_their_stored_names_and_always_have_their_columns():
+    losses = {"val_mse": 1.5, "val_mse_low": 1.2, "test_mae_high": 0.9}
+    record = TrialRecord.from_attrs({**STORED, **losses})
+    assert (record.val_mse, record.val_mse_low, record.test_mae_high) == (1.5, 1.2, 0.9)
+    assert record.test_mse is None  # a loss, not recorded
+    assert record.to_attrs() == {k: v for k, v in {**STORED, **losses}.items()
+                                 if k != "someone_elses"}
+    assert TrialRecord.from_attrs(record.to_attrs()) == record
+    columns = TrialRecord.columns()
+    assert columns[-len(LOSS_FIELDS):] == LOSS_FIELDS  # trials.csv: a column each, in this order
+    row = TrialRecord.from_attrs(STORED).to_row()  # a trial recorded before losses were
+    assert [row[k] for k in LOSS_FIELDS] == [None] * len(LOSS_FIELDS)
+    updated = TrialRecord(job_dir="j", losses={"val_mse": 9.0, "val_mae": 3.0}).with_result(
+        {"val_mse": 1.0, "test_mae": 0.5, "val_mse_mid": 7})
+    assert (updated.val_mse, updated.val_mae, updated.test_mae) == (1.0, 3.0, 0.5)
+    with pytest.raises(AttributeError):
+        _ = updated.val_mse_mid  # not a loss's name
 
 
 def test_a_trials_result_json_lands_in_its_attributes_with_every_baseline(tmp_path):

@@ -8,11 +8,12 @@ report) goes through them, so an attribute's name is spelt once, here.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, TypeVar
 
-from budget_hpo.baseline_fields import MetricAttributes, is_metric_name
+from budget_hpo.baseline_fields import is_metric_name
+from budget_hpo.forecast_losses import LossAttributes, is_loss_name, loss_names
 
 __all__ = [
     "DatasetRecord", "EarlyStopRecord", "LineageRecord", "ModelRecord", "NoiseRecord",
@@ -22,12 +23,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class TrialRecord(MetricAttributes):
+class TrialRecord(LossAttributes):
     """A trial's user attributes: how it came to run, how it ended, and what it measured.
 
-    The baselines' metrics live in ``baselines`` under their stored names (``naive_val_auc``,
-    ``val_minus_gbt_high``..., see :func:`budget_hpo.trial.baselines.metric_keys`): each is a user
-    attribute of its own and a column of ``trials.csv``, read as ``record.naive_val_auc``.
+    The forecast losses live in ``losses`` and the baselines' metrics in ``baselines``, under
+    their stored names (``val_mse``, ``test_mae_high``..., see
+    :func:`budget_hpo.forecast_losses.loss_keys`; ``naive_val_auc``, ``val_minus_gbt_high``...,
+    see :func:`budget_hpo.trial.baselines.metric_keys`): each is a user attribute of its own and
+    a column of ``trials.csv``, read as ``record.val_mse``, ``record.naive_val_auc``.
     """
 
     # how it came to run
@@ -59,29 +62,28 @@ class TrialRecord(MetricAttributes):
     seed: int | None = None
     val_auc: float | None = None
     test_auc: float | None = None
-    val_mae: float | None = None
     val_auc_low: float | None = None
     val_auc_high: float | None = None
     test_auc_low: float | None = None
     test_auc_high: float | None = None
-    test_mae: float | None = None
     train_steps: int | None = None
     wall_time_s: float | None = None
     train_time_s: float | None = None
     curves: str | None = None  # the trial's training curves (a folder, or an MLflow run)
     forecasts: str | None = None  # its saved forecasts.parquet (budget-hpo-report --rescore)
+    losses: dict[str, float] = field(default_factory=dict)  # MSE, MAE and their intervals
     baselines: dict[str, float] = field(default_factory=dict)  # every registered baseline's metric
 
     def to_row(self) -> dict[str, Any]:
-        """Every field flat, as a row of ``trials.csv``: :meth:`columns`, then the recorded
-        baseline metrics."""
-        fixed = {k: v for k, v in asdict(self).items() if k != _BASELINES}
-        return {**fixed, **self.baselines}
+        """Every field flat, as a row of ``trials.csv``: :meth:`columns` (an unrecorded loss is
+        None), then the recorded baseline metrics."""
+        fixed = {k: v for k, v in asdict(self).items() if k not in _MAPPINGS}
+        return {**fixed, **{k: self.losses.get(k) for k in loss_names()}, **self.baselines}
 
     @classmethod
     def columns(cls) -> list[str]:
-        """The fixed fields of :meth:`to_row` (the baseline metrics follow them)."""
-        return [f.name for f in fields(cls) if f.name != _BASELINES]
+        """The fixed fields and the losses of :meth:`to_row` (the baseline metrics follow)."""
+        return [*(f.name for f in fields(cls) if f.name not in _MAPPINGS), *loss_names()]
 
     def to_attrs(self) -> dict[str, Any]:
         """The user attributes to set; unset (None) fields are left out."""
@@ -90,26 +92,28 @@ class TrialRecord(MetricAttributes):
     @classmethod
     def from_attrs(cls, attrs: Mapping[str, Any]) -> TrialRecord:
         """Read a trial's user attributes (unknown keys are ignored)."""
-        known = {f.name for f in fields(cls)} - {_BASELINES}
+        known = {f.name for f in fields(cls)} - set(_MAPPINGS)
         return cls(**{k: v for k, v in attrs.items() if k in known and v is not None},
-                   baselines=_baseline_metrics(attrs))
+                   losses=_picked(attrs, is_loss_name),
+                   baselines=_picked(attrs, is_metric_name))
 
     def with_result(self, result: Mapping[str, Any]) -> TrialRecord:
         """This record plus the measured values of a ``result.json``."""
-        measured = {f.name for f in fields(self)} - _RUN_FIELDS - {_BASELINES}
+        measured = {f.name for f in fields(self)} - _RUN_FIELDS - set(_MAPPINGS)
         return replace(self, **{k: result[k] for k in measured if k in result},
-                       baselines={**self.baselines, **_baseline_metrics(result)})
+                       losses={**self.losses, **_picked(result, is_loss_name)},
+                       baselines={**self.baselines, **_picked(result, is_metric_name)})
 
 
-_BASELINES = "baselines"
+_MAPPINGS = ("losses", "baselines")  # the fields that hold flat, named metrics
 _RUN_FIELDS = {
     "forced", "forced_id", "retry_of", "stale", "job_dir", "fail_reason", "pruned", "steps_done",
 }
 
 
-def _baseline_metrics(attrs: Mapping[str, Any]) -> dict[str, float]:
-    """The baseline metrics among ``attrs`` (flat names, None left out)."""
-    return {k: v for k, v in attrs.items() if is_metric_name(k) and v is not None}
+def _picked(attrs: Mapping[str, Any], known: Callable[[str], bool]) -> dict[str, float]:
+    """The metrics among ``attrs`` whose flat names are ``known`` (None left out)."""
+    return {k: v for k, v in attrs.items() if known(k) and v is not None}
 
 
 @dataclass(frozen=True)

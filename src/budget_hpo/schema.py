@@ -145,7 +145,7 @@ class TrainerConfig:
 
 @dataclass
 class BootstrapConfig:
-    """``objective.bootstrap``: the block bootstrap behind every AUC interval."""
+    """``objective.bootstrap``: the block bootstrap behind every AUC and loss interval."""
 
     resamples: int = MISSING
     block: int = MISSING  # consecutive evaluation origins per block
@@ -205,6 +205,7 @@ class Phase2Config:
     overwrite: bool = MISSING
     config_dir: str | None = MISSING
     params: dict[str, str] = MISSING  # name -> Hydra sweep expression, as hydra.sweeper.params
+    transfer_lr: bool = MISSING  # each file's first trial: the lr phase 1's lr law predicts
 
 
 @dataclass
@@ -253,6 +254,7 @@ class SearchConfig:
     trial: int | None = MISSING
     forced_id: str | None = MISSING  # set by the sweeper: a forced config's id (a run tag)
     parent: str | None = MISSING  # phase 2: the phase-1 study it continues
+    first_trial: dict[str, float] | None = MISSING  # enqueued once first; the rest sampled
 
 
 @dataclass

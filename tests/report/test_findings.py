@@ -30,6 +30,23 @@ def truth(n: float) -> float:
     return 0.60 + 0.03 * math.log10(n / 1e6)
 
 
+def mse_at(n: float) -> float:
+    """The planted loss law: val MSE = 0.5 + 40·N^(−0.3)."""
+    return 0.5 + 40 * n**-0.3
+
+
+MSE_HALF = 0.004  # half the width of the planted MSE's origin interval
+
+
+def losses(auc: float, n_params: int | None) -> dict[str, float]:
+    """A trial's planted losses: its MSE on the power law (moving with its seed's AUC, its
+    interval ±MSE_HALF), its MAE without an interval."""
+    n = float(n_params or 1)
+    mse = mse_at(n) - 0.1 * (auc - truth(n))
+    return {"val_mse": mse, "val_mse_low": mse - MSE_HALF, "val_mse_high": mse + MSE_HALF,
+            "val_mae": mae_of(auc)}
+
+
 def lr_at(n: float) -> float:
     """The planted learning rate: 1e-3 at 1M, falling as N^(-1/2)."""
     return 1e-3 * (n / 1e6) ** -0.5
@@ -46,7 +63,8 @@ def trend_study():
                     lr=lr_at(shallow)),
             Planted(budget, "deep", truth(deep) - 0.02, (), deep, lr=lr_at(deep)),
             Planted(budget, "shallow", t + 0.002, (), shallow, lr=2 * lr_at(shallow))]
-    return planted_study("budget-hpo-phase1-synthetic", configs, dataset="synthetic")
+    return planted_study("budget-hpo-phase1-synthetic", configs, dataset="synthetic",
+                         losses=losses)
 
 
 def winners_points() -> list[BudgetSeeds]:
@@ -90,7 +108,12 @@ def test_findings_of_a_planted_trend_have_every_section_and_the_laws_numbers(ren
     check = check_extrapolation(winners_points(), maximize=True)
     assert (f"- val AUC, styles pooled: 200M (227,000,000 parameters) held out, refitted on 3 "
             f"(log-linear): {check}.") in text and check.outcome == "inside"
-    assert "| val MSE | – | val MSE not recorded by these trials | – | – |" in text
+    mse = fit_law([BudgetSeeds(b.n_params, tuple(Interval(m, m - MSE_HALF, m + MSE_HALF) for m in (
+        losses(v.value, b.n_params)["val_mse"] for v in b.values))) for b in winners_points()],
+        maximize=False)
+    assert mse.kind == "power law" and mse.exponent.low < 0.3 < mse.exponent.high
+    assert (f"| val MSE | styles pooled: 4 budgets, 12 values | {law_text(mse, 'val MSE')} "
+            f"(power law) | {exponent_text(mse)} | bigger helps |") in text
     mae = fit_law([BudgetSeeds(b.n_params, tuple(Interval(mae_of(v.value), math.nan, math.nan)
                                                  for v in b.values)) for b in winners_points()],
                   maximize=False)
@@ -150,6 +173,7 @@ def test_a_section_that_cannot_be_computed_says_why(tmp_path):
     assert ("| val AUC | styles pooled: 1 budget, 1 value | no law: one distinct parameter "
             "count (2,487,681) among 1 budget: a law needs two | – | – |") in text
     assert "- val AUC: no check (one distinct parameter count (2,487,681)" in text
+    assert "| val MSE | – | val MSE not recorded by these trials | – | – |" in text
     assert "One budget: its best learning rate at every size (slope 0)." in text
     assert ("- Budget: 2M (selected value only): the only budget searched, no runner-up to "
             "separate it from.") in text

@@ -10,10 +10,14 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.forecast_losses import is_loss_name, loss_names
 from budget_hpo.records import DatasetRecord, EarlyStopRecord, LineageRecord, ModelRecord
 from budget_hpo.report import write_report
 from budget_hpo.report.plots import _scaling_points
-from tests.helpers import run_cli
+from budget_hpo.search.study import record_result
+from budget_hpo.trial.forecasts import FORECAST_STEPS, FORECASTS, REALISED_STEPS
+from budget_hpo.trial.run import run_trial
+from tests.helpers import SMALL, run_cli
 
 DISTS = {
     "budget": CategoricalDistribution(["750k", "2M"]),
@@ -284,3 +288,51 @@ def test_summary_and_bands_cover_every_registered_baseline(tmp_path):
     assert colors == ["tab:gray", "tab:green", "tab:purple", "tab:red"]
     assert labels[2] == "gbt baseline 0.730" and len(ax.patches) == 4  # a band each
     assert "flip_val_auc" in pd.read_csv(tmp_path / "out" / "trials.csv").columns
+
+
+def test_a_real_trials_losses_reach_its_attributes_trials_csv_and_the_rescore(compose_cfg,
+                                                                            tmp_path):
+    """A real smoke trial (two steps ahead): its MSE and MAE with their intervals, as
+    result.json has them, in its user attributes, trials.csv and, recomputed from the saved
+    forecasts, rescored.csv. A trial saved before the steps were kept is re-scored without
+    losses and counted."""
+    cfg = compose_cfg([*SMALL, "data.horizon=2"])
+    result = run_trial(cfg, output_dir=tmp_path / "job")
+    storage = f"sqlite:///{tmp_path}/s.db"
+    study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage,
+                                direction="maximize")
+    space = {"budget": CategoricalDistribution(["750k"]),
+             "style": CategoricalDistribution(["shallow", "deep"])}
+    trial = study.ask(space)
+    other = "deep" if trial.params["style"] == "shallow" else "shallow"  # its own table row
+    record = record_result(trial, tmp_path / "job")
+    study.tell(trial, result.objective_value)
+    old = tmp_path / "old" / FORECASTS  # the same forecasts, as saved before the steps were
+    old.parent.mkdir()
+    pd.read_parquet(tmp_path / "job" / FORECASTS).drop(
+        columns=[REALISED_STEPS, FORECAST_STEPS]).to_parquet(old)
+    study.add_trial(create_trial(
+        params={"budget": "750k", "style": other}, value=result.objective_value,
+        distributions=space,
+        user_attrs={**{k: v for k, v in record.to_attrs().items() if not is_loss_name(k)},
+                    "forecasts": str(old)}))
+    write_report(storage, tmp_path / "out", rescore=cfg.objective)
+
+    attrs = study.trials[0].user_attrs
+    trials = pd.read_csv(tmp_path / "out" / "trials.csv").set_index("number")
+    rescored = pd.read_csv(tmp_path / "out" / "rescored.csv").set_index("number")
+    assert len(loss_names()) == 12
+    for key in loss_names():  # val_mse, val_mse_low, val_mse_high, ..., test_mae_high
+        assert attrs[key] == trials.loc[0, key] == rescored.loc[0, key] == getattr(result, key)
+        assert pd.isna(trials.loc[1, key]) and pd.isna(rescored.loc[1, key])
+    for split in ("val", "test"):
+        for loss in ("mse", "mae"):
+            low, value, high = (trials.loc[0, f"{split}_{loss}{end}"]
+                                for end in ("_low", "", "_high"))
+            assert 0 < low <= value <= high
+    assert rescored.loc[1, "val_auc"] == rescored.loc[0, "val_auc"] == result.val_auc
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "1 without MSE, MAE (forecasts saved before their steps were kept)" in summary
+    assert "| val AUC [95% CI] | test AUC | val MSE | val MAE |" in summary
+    assert (f"| {result.val_mse:.4f} [{result.val_mse_low:.3f}, {result.val_mse_high:.3f}] | "
+            f"{result.val_mae:.4f} [") in summary

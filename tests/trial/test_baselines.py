@@ -55,9 +55,9 @@ def saved_forecasts(folder: Path) -> tuple[dict, Path]:
     cfg = compose([*SMALL, f"objective.baseline_cache={folder / 'cache'}"])
     panel, splits = prepare_data(cfg)
     cutoffs = splits.train_end - 1 + splits.step * np.arange(splits.n_windows)
-    forecasts = np.random.default_rng(0).standard_normal((splits.n_windows, panel.n_series))
-    fit = Fit(pd.DataFrame(), "model", forecasts, {int(c): i for i, c in enumerate(cutoffs)},
-              0, (), 0.0, 0.0)
+    forecasts = np.random.default_rng(0).standard_normal(
+        (splits.n_windows, cfg.data.horizon, panel.n_series))
+    fit = Fit(forecasts, {int(c): i for i, c in enumerate(cutoffs)}, 0, (), 0.0, 0.0)
     scored = split_scores(cfg, panel, splits, fit)
     return scored, write_forecasts(forecast_table(panel, splits, scored), folder)
 
@@ -86,8 +86,8 @@ def test_a_registered_baseline_reaches_records_results_forecasts_and_rescore(fli
     assert set(FLIP) <= set(metric_names())
     scored, path = saved_forecasts(tmp_path)
     table = pd.read_parquet(path)
-    assert list(table.columns)[4:] == ["forecast", "naive", "linear", "gbt", "flip"]
-    realised, scores = scored["val"]
+    assert list(table.columns)[4:9] == ["forecast", "naive", "linear", "gbt", "flip"]
+    realised, scores = scored["val"].realised, scored["val"].scores
     np.testing.assert_array_equal(scores["flip"], -scores["naive"])
     # the saved file re-scores the new baseline to what the trial computed
     cfg = compose(SMALL)
@@ -96,7 +96,8 @@ def test_a_registered_baseline_reaches_records_results_forecasts_and_rescore(fli
     assert again["val"].baselines["flip"] == direct.baselines["flip"]
     assert again["val"].baselines["flip"].auc == pytest.approx(1 - direct.baselines["naive"].auc)
     # result.json and the record carry its fields under the generated names
-    test = auc_metrics(*scored["test"], cfg.objective.threshold, cfg.objective.bootstrap, 0)
+    test = auc_metrics(scored["test"].realised, scored["test"].scores, cfg.objective.threshold,
+                       cfg.objective.bootstrap, 0)
     fields_of = {**baseline_fields("val", direct), **baseline_fields("test", test)}
     assert set(FLIP) <= set(fields_of) and len(fields_of) == 2 * 4 * 6
     required = {f.name: 0 for f in fields(TrialResult)

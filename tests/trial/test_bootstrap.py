@@ -1,13 +1,15 @@
-"""Block-bootstrap AUC intervals: exact on resamples, and honest coverage on a dependent panel."""
+"""Block-bootstrap intervals: AUCs and means exact on resamples, and honest AUC coverage on a
+dependent panel."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.stats import norm
 from sklearn.metrics import roc_auc_score
 
 from budget_hpo.intervals import interval
-from budget_hpo.trial.bootstrap import block_indices, bootstrap_aucs
+from budget_hpo.trial.bootstrap import block_indices, bootstrap_aucs, bootstrap_means
 
 
 def test_each_resample_is_the_auc_of_the_drawn_origins():
@@ -22,6 +24,17 @@ def test_each_resample_is_the_auc_of_the_drawn_origins():
         expected = roc_auc_score((realised[rows] > 0).reshape(-1), score[rows].reshape(-1))
         assert auc == np.float64(expected) or abs(auc - expected) < 1e-12
     assert counts.sum(axis=1).tolist() == [60] * 4  # every resample has as many origins
+
+
+def test_each_resample_mean_is_the_mean_over_the_drawn_origins_elements():
+    """A loss's resample: every element of an origin drawn k times counts k times, and the
+    origins drawn are those of the AUC's resample with the same settings."""
+    values = np.random.default_rng(0).standard_normal((40, 6))  # [origins, elements]
+    counts = block_indices(40, 5, 4, seed=9)
+    means = bootstrap_means(values.sum(axis=1), 6, resamples=4, block=5, seed=9)
+    for drawn, mean in zip(counts, means, strict=True):
+        rows = np.repeat(np.arange(40), drawn.astype(int))
+        assert mean == pytest.approx(values[rows].mean(), rel=1e-12)
 
 
 def dependent_panel(rng, n_origins=200, n_series=16, shift=0.6, rho=0.5):

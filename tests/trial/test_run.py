@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from budget_hpo.errors import TrialFailed
+from budget_hpo.forecast_losses import LOSSES, loss_keys
 from budget_hpo.trial.baselines import baseline_names
 from budget_hpo.trial.models import exact_parameter_count
-from budget_hpo.trial.run import run_trial
+from budget_hpo.trial.run import forecast_steps, run_trial
 from budget_hpo.trial.sizing import resolve_architecture
-from tests.helpers import SMALL
+from tests.helpers import SMALL, TINY
 from tests.trial.test_data import long_frame, wide_frame
 
 
@@ -37,6 +40,12 @@ def test_smoke_trial_scores_and_writes_result_json(compose_cfg, tmp_path):
             assert getattr(result, f"{split}_minus_{name}_low") <= gap
             assert gap <= getattr(result, f"{split}_minus_{name}_high")
     written = json.loads((tmp_path / "result.json").read_text())
+    for split in ("val", "test"):  # MSE and MAE with their intervals, in result.json too
+        for loss in LOSSES:
+            value, low, high = (getattr(result, key) for key in loss_keys(loss, split))
+            assert 0 < low <= value <= high and low < high
+            assert [written[key] for key in loss_keys(loss, split)] == [value, low, high]
+    assert result.val_mse >= result.val_mae**2  # mean of squares >= square of the mean
     assert written["val_auc_low"] == result.val_auc_low
     assert written["val_auc"] == result.val_auc and written["params_exact"] == result.params_exact
     assert written["gbt_test_auc_high"] == result.gbt_test_auc_high  # baselines: flat, by name
@@ -88,6 +97,27 @@ def test_patchtst_is_sized_by_its_own_exact_count_and_trains_that_model(compose_
 def test_mae_objective_is_minimised_value(compose_cfg):
     result = run_trial(compose_cfg([*SMALL, "objective=mae"]))
     assert result.direction == "minimize" and result.objective_value == result.val_mae > 0
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_every_loss_is_an_objective_to_minimise(compose_cfg, loss):
+    result = run_trial(compose_cfg([*TINY, f"objective={loss}", "data.horizon=2"]))
+    assert (result.objective, result.direction) == (loss, "minimize")
+    assert result.objective_value == getattr(result, f"val_{loss}") > 0
+    assert result.val_mse != result.val_mae
+
+
+def test_the_cross_validation_frame_becomes_each_steps_forecast_in_the_panels_series_order():
+    """Rows in any order; the value encodes (cutoff, step ahead, series) so a misplaced one
+    shows."""
+    rows = [(series, cutoff + ahead, cutoff, 100 * cutoff + 10 * ahead + i)
+            for cutoff in (7, 4) for ahead in (1, 2, 3) for i, series in enumerate(["a", "b"])]
+    cv = pd.DataFrame(rows, columns=["unique_id", "ds", "cutoff", "Model"]).sample(
+        frac=1.0, random_state=0)
+    cutoffs, forecast = forecast_steps(cv, "Model", ["b", "a"])
+    assert cutoffs.tolist() == [4, 7] and forecast.shape == (2, 3, 2)  # [cutoffs, steps, series]
+    expected = [[[100 * c + 10 * k + i for i in (1, 0)] for k in (1, 2, 3)] for c in (4, 7)]
+    np.testing.assert_array_equal(forecast, expected)
 
 
 def test_diverged_run_raises_instead_of_returning_a_number(compose_cfg):

@@ -18,13 +18,8 @@ from typing import Any
 from budget_hpo.budget_counts import count_or_none
 from budget_hpo.errors import ConfigError
 from budget_hpo.phase2.experiment import Experiment
-from budget_hpo.phase2.ranking import (
-    RULE_TEXT,
-    BudgetRank,
-    TrialOutcome,
-    seed_ranked,
-    top_budgets,
-)
+from budget_hpo.phase2.lr_transfer import LrTransfer, first_trial_lines, phase_lr_law
+from budget_hpo.phase2.ranking import RULE_TEXT, BudgetRank, TrialOutcome, seed_ranked, top_budgets
 from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
 from budget_hpo.search.replicates import SeedStats
@@ -97,6 +92,7 @@ class Phase2Spec:
     model: str | None = None  # the best trial's model family and shape, pinned for phase 2
     n_layers: int | None = None
     best_heads: int | None = None
+    lr_law: LrTransfer | None = None  # phase 1's, for the first trial (phase2.transfer_lr)
 
     @property
     def name(self) -> str:
@@ -144,9 +140,8 @@ def phase2_specs(
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     outcomes = ranked_outcomes(complete, seeds)
     ranks = tuple(top_budgets(outcomes, direction, max(settings.top_budgets, 1)))
-    all_ranks = tuple(
-        top_budgets(outcomes, direction, len({o.budget for o in outcomes}) or 1)
-    )
+    all_ranks = tuple(top_budgets(outcomes, direction, len({o.budget for o in outcomes}) or 1))
+    lr_law = phase_lr_law(complete, settings, direction)
     if not ranks:
         raise ConfigError(
             "study", study.study_name, "a phase-1 study with at least one COMPLETE trial"
@@ -188,6 +183,7 @@ def phase2_specs(
                 model=sizing_family(record.model).name if record.model else None,
                 n_layers=record.n_layers,
                 best_heads=record.n_heads,
+                lr_law=lr_law,
             )
         )
     return specs
@@ -279,6 +275,7 @@ def render_phase2(spec: Phase2Spec) -> str:
         f"  name: {spec.name}",
         f"  parent: {spec.source_study}    # the phase-1 study this continues",
         f"  budgets: [{spec.budget}]",
+        *first_trial_lines(spec.lr_law, spec.budget_params),
         "",
         "hydra:",
         "  sweeper:",

@@ -1,7 +1,8 @@
 """From a phase's best configs to the scaling laws' inputs.
 
 - :data:`LAW_METRICS`: the validation metrics a law is fitted for: the AUC (higher is better)
-  and every forecast loss (lower is better). A metric the trials did not record gets no law,
+  and every registered forecast loss (:data:`budget_hpo.forecast_losses.LOSSES`, lower is
+  better). A metric the trials did not record gets no law,
   and the findings say so.
 - :func:`budget_seeds`: a best config's points for a law
   (:class:`~budget_hpo.laws.BudgetSeeds`): its exact parameter count and its metric on each
@@ -21,16 +22,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
+from budget_hpo.forecast_losses import LOSSES
 from budget_hpo.intervals import Interval
 from budget_hpo.laws import BudgetLrs, BudgetSeeds, mean_interval, seed_noise
 from budget_hpo.report.best_configs import RankedConfig
 from budget_hpo.report.separability import separable
 from budget_hpo.report.snapshot import TrialSnapshot
 
-__all__ = ["LAW_METRICS", "LOSSES", "TOP_LRS", "LawMetric", "budget_lrs", "budget_seeds",
+__all__ = ["LAW_METRICS", "TOP_LRS", "LawMetric", "budget_lrs", "budget_seeds",
            "mean_intervals", "measured", "seeds_of"]
 
-LOSSES = ("mse", "mae")  # the forecast losses a trial may record, as val_<loss>
 TOP_LRS = 3  # near-ties of a budget's best config where no seed SD is known
 
 

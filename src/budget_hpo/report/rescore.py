@@ -1,7 +1,8 @@
-"""``budget-hpo-report --rescore objective.threshold=...``: every trial's AUCs recomputed from its
-saved forecasts (:mod:`budget_hpo.trial.forecasts`) under another label threshold or other
-bootstrap settings, without training. Trials without saved forecasts (failed, or run before
-forecasts were saved) are counted and left out."""
+"""``budget-hpo-report --rescore objective.threshold=...``: every trial's AUCs and forecast losses
+(MSE, MAE) recomputed from its saved forecasts (:mod:`budget_hpo.trial.forecasts`) under another
+label threshold or other bootstrap settings, without training. Trials without saved forecasts
+(failed, or run before forecasts were saved) are counted and left out; trials whose forecasts
+were saved before their steps were kept are re-scored without losses, and counted."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from typing import Any
 import pandas as pd
 
 from budget_hpo.errors import ConfigError
+from budget_hpo.forecast_losses import LOSSES, loss_keys
 from budget_hpo.report.cells import with_ci
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.schema import ObjectiveConfig
-from budget_hpo.trial.baselines import baseline_names, metric_keys
+from budget_hpo.trial.baselines import SPLITS, baseline_names, metric_keys
 from budget_hpo.trial.forecasts import rescore
 from budget_hpo.trial.scoring import flat_fields
 
@@ -56,8 +58,8 @@ def rescore_objective(overrides: Sequence[str]) -> ObjectiveConfig:
 
 
 def rescore_frame(snapshot: ReportSnapshot, objective: ObjectiveConfig) -> pd.DataFrame:
-    """One row per COMPLETE trial of ``snapshot`` with saved forecasts: its identity and
-    re-scored AUCs."""
+    """One row per COMPLETE trial of ``snapshot`` with saved forecasts: its identity, re-scored
+    AUCs and losses (NaN when its file has no steps)."""
     rows: list[dict[str, Any]] = []
     for study in snapshot.studies:
         for trial in study.complete:
@@ -81,16 +83,31 @@ def rescore_section(rescored: pd.DataFrame, snapshot: ReportSnapshot,
     lines = [f"## Re-scored at objective.threshold={objective.threshold:g}", "",
              f"From the saved forecasts of {len(rescored)} of {complete} complete trials "
              f"(no training; bootstrap {objective.bootstrap.resamples} resamples, blocks of "
-             f"{objective.bootstrap.block}). Every trial: `rescored.csv`.", ""]
+             f"{objective.bootstrap.block}){_without_losses(rescored)}. "
+             "Every trial: `rescored.csv`.", ""]
     if rescored.empty:
         return lines
     names = tuple(reversed(baseline_names()))  # the most demanding first, as in the verdicts
     lines += ["| study | budget | style | trial | val AUC [95% CI] | test AUC | "
+              + " | ".join(f"val {loss.upper()}" for loss in LOSSES) + " | "
               + " | ".join(f"val − {n} [95% CI]" for n in names) + " |",
-              "|---" * (6 + len(names)) + "|"]
+              "|---" * (6 + len(LOSSES) + len(names)) + "|"]
     for (study, budget, style), group in rescored.groupby(["study", "budget", "style"]):
         r = group.loc[group["val_auc"].idxmax()]
+        losses = " | ".join(with_ci(r, loss_keys(loss, "val").value) for loss in LOSSES)
         gaps = " | ".join(with_ci(r, metric_keys(n, "val").gap, "+") for n in names)
         lines.append(f"| {study} | {budget} | {style} | {int(r['number'])} | "
-                     f"{with_ci(r, 'val_auc')} | {r['test_auc']:.4f} | {gaps} |")
+                     f"{with_ci(r, 'val_auc')} | {r['test_auc']:.4f} | {losses} | {gaps} |")
     return [*lines, ""]
+
+
+def _without_losses(rescored: pd.DataFrame) -> str:
+    """``; 2 without MSE, MAE (...)``: the trials whose forecasts were saved without their
+    steps, so without losses."""
+    if rescored.empty:
+        return ""
+    keys = [loss_keys(loss, split).value for split in SPLITS for loss in LOSSES]
+    missing = int(rescored[keys].isna().all(axis=1).sum())
+    names = ", ".join(loss.upper() for loss in LOSSES)
+    return (f"; {missing} without {names} (forecasts saved before their steps were kept)"
+            if missing else "")

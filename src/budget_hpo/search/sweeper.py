@@ -43,6 +43,7 @@ from budget_hpo.natural_sort import natural_key
 from budget_hpo.records import DatasetRecord, LineageRecord, ModelRecord, TrialRecord
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.search.faults import kill_point
+from budget_hpo.search.first_trial import enqueue_first, first_trial_params
 from budget_hpo.search.forced import forced_params, forced_trials
 from budget_hpo.search.heartbeat import Heartbeat, fail_stale
 from budget_hpo.search.jobs import job_dir, job_overrides, launch_numbered
@@ -216,6 +217,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         params = forced_params(self._config_for, self.forced, space)
         url, name = str(self.storage), str(self.study_name)
         search = self.settings.search
+        first = first_trial_params(search.first_trial, space)
         with study_lock(url, name):  # also serialises schema creation
             study = open_study(url, name, search=search, direction=self.direction,
                                sampler=self.sampler)
@@ -223,7 +225,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
             record_once(study, DatasetRecord(self.dataset), ModelRecord(self.settings.model.name),
                         *([LineageRecord(search.parent)] if search.parent else []))
             fail_stale(study, self.kind.liveness(study), search.max_retries)
-            added = enqueue_forced(study, self.forced, params)
+            added = enqueue_forced(study, self.forced, params) + enqueue_first(study, first)
         log.info(
             "study %s in %s: %d of n_trials=%d done, %d running elsewhere; %d forced configs "
             "enqueued", name, display_url(url), len(counted_trials(study)), self.n_trials,

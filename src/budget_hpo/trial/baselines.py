@@ -36,7 +36,8 @@ __all__ = [
 
 ScoreFn = Callable[[np.ndarray, Splits, int, np.ndarray], np.ndarray]
 LAGS = 4  # the learned baselines' features: the last LAGS steps of every series
-RESERVED = frozenset({"model", "forecast", "realised", "split", "origin", "series"})
+RESERVED = frozenset({"model", "forecast", "realised", "split", "origin", "series",  # the file's
+                      "realised_steps", "forecast_steps"})  # other columns (trial.forecasts)
 
 
 @dataclass(frozen=True)

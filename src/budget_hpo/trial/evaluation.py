@@ -17,7 +17,7 @@ import numpy as np
 
 from budget_hpo.errors import ConfigError
 
-__all__ = ["Splits", "direction_auc", "horizon_change", "make_splits"]
+__all__ = ["Splits", "direction_auc", "horizon_change", "horizon_steps", "make_splits"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ def horizon_change(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.
     """Realised change over the horizon, ``sum(values[c+1 .. c+h])``, shape [origins, series]."""
     csum = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(values, axis=0)])
     return csum[origins + 1 + horizon] - csum[origins + 1]
+
+
+def horizon_steps(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """The realised steps ``values[c+1 .. c+h]`` after each origin, shape [origins, horizon, series]
+    (what a forecast of each step ahead is scored against)."""
+    return np.stack([values[c + 1 : c + 1 + horizon] for c in origins])
 
 
 def direction_auc(realised: np.ndarray, score: np.ndarray, threshold: float) -> float:

@@ -1,8 +1,10 @@
 """What a trial measured: :class:`TrialResult`, written as ``result.json`` beside the job's log.
 
-The baselines' metrics are kept by name in ``TrialResult.baselines`` (flat, under the names of
-:func:`budget_hpo.trial.baselines.metric_keys`), read as attributes (``result.naive_val_auc``)
-and written into ``result.json`` beside the fixed fields, under the same names.
+The forecast losses and the baselines' metrics are kept by name in ``TrialResult.losses`` and
+``TrialResult.baselines`` (flat, under the names of :func:`budget_hpo.forecast_losses.loss_keys`
+and :func:`budget_hpo.trial.baselines.metric_keys`), read as attributes (``result.val_mse``,
+``result.naive_val_auc``) and written into ``result.json`` after the fixed fields, under the
+same names.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from budget_hpo.trial.baselines import SPLITS, MetricAttributes, baselines, metric_keys
+from budget_hpo.forecast_losses import LossAttributes
+from budget_hpo.trial.baselines import SPLITS, baselines, metric_keys
 
 __all__ = ["TrialResult", "write_result"]
 
 
 @dataclass(frozen=True)
-class TrialResult(MetricAttributes):
+class TrialResult(LossAttributes):
     """What a trial measured; written as ``result.json`` and summarised in one line."""
 
     budget: str
@@ -48,8 +51,6 @@ class TrialResult(MetricAttributes):
     val_auc_high: float
     test_auc_low: float
     test_auc_high: float
-    val_mae: float
-    test_mae: float
     n_val_origins: int
     n_test_origins: int
     final_train_loss: float
@@ -57,6 +58,7 @@ class TrialResult(MetricAttributes):
     train_time_s: float
     setup_time_s: float
     eval_time_s: float
+    losses: dict[str, float] = field(default_factory=dict)  # val_mse, val_mse_low, test_mae...
     baselines: dict[str, float] = field(default_factory=dict)  # naive_val_auc, val_minus_gbt...
     curves: str | None = None  # where the training curves went (logger), if anywhere
     forecasts: str | None = None  # the saved forecasts (forecasts.parquet), if written
@@ -80,9 +82,11 @@ class TrialResult(MetricAttributes):
                          if val is not None and test is not None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The flat fields of ``result.json``: the fixed ones and every baseline metric."""
-        fixed = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "baselines"}
-        return {**fixed, **self.baselines}
+        """The flat fields of ``result.json``: the fixed ones, every loss and every baseline
+        metric."""
+        fixed = {f.name: getattr(self, f.name) for f in fields(self)
+                 if f.name not in ("losses", "baselines")}
+        return {**fixed, **self.losses, **self.baselines}
 
 
 def write_result(result: TrialResult, path: Path) -> None:

@@ -11,19 +11,28 @@ import logging
 import math
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError, TrialFailed
+from budget_hpo.forecast_losses import mean_loss
 from budget_hpo.schema import Config, typed_config
 from budget_hpo.trial.architecture import Architecture, DataShape
 from budget_hpo.trial.checkpoint import save_checkpoint
 from budget_hpo.trial.data import Panel, load_panel, required_length
-from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change, make_splits
+from budget_hpo.trial.evaluation import (
+    Splits,
+    direction_auc,
+    horizon_change,
+    horizon_steps,
+    make_splits,
+)
 from budget_hpo.trial.forecasts import forecast_table, write_forecasts
 from budget_hpo.trial.models import build_model, count_parameters
 from budget_hpo.trial.pruning import Reporter, pruning_callback, validation_forecast
@@ -32,6 +41,7 @@ from budget_hpo.trial.scoring import (
     Fit,
     SplitMetrics,
     baseline_fields,
+    loss_fields,
     model_fields,
     score_forecasts,
     split_scores,
@@ -41,7 +51,7 @@ from budget_hpo.trial.tiny import TINY, fit_tiny
 from budget_hpo.trial.tracking import RunInfo, build_logger
 from budget_hpo.trial.validation import check_values
 
-__all__ = ["TrialResult", "fit_and_forecast", "prepare_data", "run_trial"]
+__all__ = ["TrialResult", "fit_and_forecast", "forecast_steps", "prepare_data", "run_trial"]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +87,7 @@ def run_trial(
         fit = fit_and_forecast(settings, arch, panel, splits, reporter, setup_start=start,
                                logger=logger)
     scored = split_scores(settings, panel, splits, fit)
-    metrics = score_forecasts(settings, splits, fit, scored)
+    metrics = score_forecasts(settings, scored)
     saved = None if folder is None else write_forecasts(forecast_table(panel, splits, scored),
                                                          folder)
     result = _assemble(settings, sized, panel, splits, fit, metrics, start)
@@ -151,35 +161,43 @@ def fit_and_forecast(
         raise TrialFailed(
             f"training diverged: non-finite training loss (lr={cfg.regularization.lr})"
         )
-    column = type(model).__name__
-    forecast = cv.groupby(["cutoff", "unique_id"], sort=True)[column].sum().unstack("unique_id")
-    forecast = forecast.loc[:, list(panel.ids)]
-    cutoffs = forecast.index.to_numpy().astype(np.int64)
+    cutoffs, forecast = forecast_steps(cv, type(model).__name__, panel.ids)
     if cutoffs[0] != splits.train_end - 1 or len(cutoffs) != splits.n_windows:
         raise TrialFailed(
             f"forecast origins {cutoffs[0]}..{cutoffs[-1]} do not match the splits "
             f"(expected {splits.n_windows} from {splits.train_end - 1})"
         )
-    scores = forecast.to_numpy(dtype=np.float64)
-    if not np.isfinite(scores).all():
+    if not np.isfinite(forecast).all():
         raise TrialFailed("training diverged: the forecasts contain NaN or inf")
-    return Fit(cv, column, scores, {int(c): i for i, c in enumerate(cutoffs)},
+    return Fit(forecast, {int(c): i for i, c in enumerate(cutoffs)},
                count_parameters(model), losses, setup_time, float(timer.time_elapsed("train")),
                fitted)
+
+
+def forecast_steps(cv: pd.DataFrame, column: str, ids: Sequence[str]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """neuralforecast's ``cross_validation`` frame (a row per cutoff, series and ``ds``) as the
+    sorted cutoffs and the forecast of each step ahead, ``[cutoffs, horizon, series]`` with the
+    series in the order of ``ids``."""
+    wide = cv.assign(ahead=cv["ds"] - cv["cutoff"]).pivot(
+        index=["cutoff", "ahead"], columns="unique_id", values=column)  # sorted rows
+    cutoffs = wide.index.get_level_values("cutoff").unique().to_numpy().astype(np.int64)
+    steps = wide.loc[:, list(ids)].to_numpy(dtype=np.float64)  # [cutoffs · horizon, series]
+    return cutoffs, steps.reshape(len(cutoffs), -1, len(ids))
 
 
 def _pruning(cfg: Config, values: np.ndarray, splits: Splits, reporter: Reporter) -> Any:
     """The Lightning callback that reports the validation objective during training."""
     horizon, origins = cfg.data.horizon, splits.val_origins
     realised = horizon_change(values, origins, horizon)
-    steps = np.stack([values[c + 1 : c + 1 + horizon] for c in origins])  # [B, h, N]
-    threshold, use_auc = cfg.objective.threshold, cfg.objective.name == "auc"
+    steps = horizon_steps(values, origins, horizon)  # [B, h, N]
+    threshold, name = cfg.objective.threshold, cfg.objective.name
 
     def objective(model: Any) -> float:
         forecast = validation_forecast(model, values, origins, cfg.model.input_size)
-        if use_auc:
+        if name == "auc":
             return direction_auc(realised, forecast.sum(axis=1), threshold)
-        return float(np.mean(np.abs(forecast - steps)))
+        return mean_loss(name, forecast, steps)
 
     return pruning_callback(reporter.every, objective, reporter)
 
@@ -210,10 +228,10 @@ def _assemble(
         weight_decay=cfg.regularization.weight_decay, batch_size=cfg.model.batch_size,
         seed=cfg.seed, n_series=panel.n_series, train_steps=cfg.trainer.max_steps,
         objective=cfg.objective.name, direction=cfg.objective.direction,
-        objective_value=val.auc if cfg.objective.name == "auc" else val.mae,
+        objective_value=val.objective(cfg.objective.name),
         **model_fields("val", val), **model_fields("test", test),
+        losses={**loss_fields("val", val), **loss_fields("test", test)},
         baselines={**baseline_fields("val", val), **baseline_fields("test", test)},
-        val_mae=val.mae, test_mae=test.mae,
         n_val_origins=len(splits.val_origins), n_test_origins=len(splits.test_origins),
         final_train_loss=fit.losses[-1] if fit.losses else float("nan"),
         wall_time_s=time.perf_counter() - start, train_time_s=fit.train_time_s,

@@ -18,9 +18,9 @@ import math
 import time
 
 import numpy as np
-import pandas as pd
 
 from budget_hpo.errors import TrialFailed
+from budget_hpo.forecast_losses import mean_loss
 from budget_hpo.schema import Config
 from budget_hpo.trial.data import Panel
 from budget_hpo.trial.evaluation import Splits, direction_auc, horizon_change
@@ -28,10 +28,9 @@ from budget_hpo.trial.pruning import Reporter
 from budget_hpo.trial.scoring import Fit
 from budget_hpo.trial.sizing import Architecture
 
-__all__ = ["COLUMN", "TINY", "fit_tiny"]
+__all__ = ["TINY", "fit_tiny"]
 
 TINY = "tiny"  # model.name of this fixture
-COLUMN = "Tiny"  # its column in the forecast frame (as neuralforecast names a model's column)
 
 
 def _windows(values: np.ndarray, origins: np.ndarray, size: int) -> np.ndarray:
@@ -86,11 +85,9 @@ def fit_tiny(cfg: Config, arch: Architecture, panel: Panel, splits: Splits,
         steps = _forecast(values, origins, weights)  # [origins · series, horizon]
     if not np.isfinite(steps).all():
         raise TrialFailed("training diverged: the forecasts contain NaN or inf")
-    steps = steps.astype(np.float64)
-    scores = steps.sum(axis=1).reshape(len(origins), panel.n_series)
-    return Fit(_frame(panel, origins, steps, values), COLUMN, scores,
-               {int(c): i for i, c in enumerate(origins)}, int(weights.size), tuple(losses),
-               setup_time, train_time)
+    forecast = steps.astype(np.float64).reshape(len(origins), panel.n_series, horizon)
+    return Fit(forecast.transpose(0, 2, 1), {int(c): i for i, c in enumerate(origins)},
+               int(weights.size), tuple(losses), setup_time, train_time)
 
 
 def _forecast(values: np.ndarray, origins: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -107,19 +104,5 @@ def _validation_objective(cfg: Config, values: np.ndarray, splits: Splits,
         change = steps.sum(axis=1).reshape(len(origins), -1)
         return direction_auc(horizon_change(values, origins, horizon), change,
                              cfg.objective.threshold)
-    return float(np.mean(np.abs(steps - _targets(values, origins, horizon))))
+    return mean_loss(cfg.objective.name, steps, _targets(values, origins, horizon))
 
-
-def _frame(panel: Panel, origins: np.ndarray, steps: np.ndarray, values: np.ndarray
-           ) -> pd.DataFrame:
-    """The forecasts as neuralforecast's ``cross_validation`` frame: ``unique_id``, ``ds``,
-    ``cutoff``, ``y`` and the model's column, one row per (origin, series, step ahead)."""
-    n_origins, n_series, horizon = len(origins), panel.n_series, steps.shape[1]
-    ahead = np.tile(np.arange(1, horizon + 1), n_origins * n_series)
-    cutoff = np.repeat(origins, n_series * horizon)
-    ds = cutoff + ahead
-    series = np.tile(np.repeat(np.arange(n_series), horizon), n_origins)
-    return pd.DataFrame({
-        "unique_id": np.asarray(panel.ids, dtype=object)[series], "ds": ds, "cutoff": cutoff,
-        "y": values[ds, series], COLUMN: steps.reshape(-1),
-    })

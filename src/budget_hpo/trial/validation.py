@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from budget_hpo.budget_counts import budget_grid
 from budget_hpo.errors import ConfigError
+from budget_hpo.forecast_losses import LOSSES as FORECAST_LOSSES
 from budget_hpo.schema import Config, EarlyStopConfig
 from budget_hpo.trial.architecture import Architecture, DataShape
 from budget_hpo.trial.families import FAMILIES
@@ -36,7 +37,8 @@ __all__ = [
     "is_auto",
 ]
 
-OBJECTIVES = {"auc": "maximize", "mae": "minimize"}  # the metric decides the direction
+# the metric decides the direction: AUC up, every forecast loss (mse, mae) down
+OBJECTIVES = {"auc": "maximize", **{loss: "minimize" for loss in FORECAST_LOSSES}}
 ACCELERATORS = ("cpu", "gpu", "cuda", "mps", "auto")
 PRUNERS = ("none", "median", "hyperband", "threshold")  # search.pruner
 AUTO = "auto"  # search.early_stop.threshold: from measured seed noise
