@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
+from types import SimpleNamespace
 
 import matplotlib.image as mpimg
 import pandas as pd
@@ -12,9 +14,11 @@ import pytest
 
 from budget_hpo.intervals import Interval
 from budget_hpo.laws import HELPS, BudgetLrs, BudgetSeeds, check_extrapolation, fit_law, fit_lr_law
+from budget_hpo.phase2.lr_transfer import lr_transfer, trial_points
+from budget_hpo.records import LineageRecord
 from budget_hpo.report import render_report
 from budget_hpo.report.findings import exponent_text, findings_markdown, law_text
-from budget_hpo.report.law_fits import POOLED, study_laws
+from budget_hpo.report.law_fits import POOLED, snapshot_laws, study_laws
 from tests.helpers import ANCHORED, run_app
 from tests.report.planted import HALF, Planted, mae_of, planted_study, snapshot_of
 
@@ -121,13 +125,18 @@ def test_findings_of_a_planted_trend_have_every_section_and_the_laws_numbers(ren
     assert mae.verdict == HELPS and "Verdict, **val MAE: bigger helps**" in text
     assert "| val AUC | deep: 4 budgets, 4 values |" in text  # selected values only
 
-    lrs = fit_lr_law([BudgetLrs(shallow, (lr_at(shallow), 2 * lr_at(shallow)))
-                      for shallow, _ in SIZES.values()])
+    # the lr law phase 2 starts from: each budget's three best trials by value, at the count of
+    # its best (shallow, its near-tie at twice the lr, deep)
+    lrs = fit_lr_law([BudgetLrs(shallow, (lr_at(shallow), 2 * lr_at(shallow), lr_at(deep)))
+                      for shallow, deep in SIZES.values()])
     up = lrs.predict(10 * 227_000_000)
-    assert (f"| next up (10× the largest) | 2,270,000,000 | – | – | "
+    assert (f"| next up (10× the largest) | 2,270,000,000 | – | "
             f"**{up.value:.3g} [{up.low:.3g}, {up.high:.3g}]** |") in text
-    assert f"| 2M | 2,487,681 | {lr_at(2_487_681):.3g} | {2 * lr_at(2_487_681):.3g} |" in text
+    top = ", ".join(f"{x:.3g}" for x in (lr_at(2_487_681), 2 * lr_at(2_487_681),
+                                         lr_at(2_237_377)))
+    assert f"| 2M | 2,487,681 | {top} |" in text
     assert f"Slope b = {lrs.slope.value:+.3g}" in text and lrs.slope.value == pytest.approx(-0.5)
+    assert "Phase 2: no phase-2 study of this phase in the report" in text
 
     assert "naive val AUC 0.5 [0.47, 0.53]; linear val AUC 0.58 [0.55, 0.61]" in text
     winners = [line for line in text.split("### Winners per budget")[1].splitlines()
@@ -184,12 +193,44 @@ def test_a_section_that_cannot_be_computed_says_why(tmp_path):
         assert image.ndim == 3 and image.std() > 0.01
 
 
+def test_the_lr_law_is_set_against_the_best_learning_rate_phase_2_found():
+    """A phase 2 at 2M (a 2,000,000-parameter budget): the law's prediction there, which its
+    first trial started at, against its best trial's learning rate."""
+    parent = trend_study()
+    at_2m = {"budget_params": 2_000_000}
+    child = replace(planted_study(f"{parent.name}-phase2_2M", [
+        Planted("2M", "shallow", 0.63, (), 2_487_681, lr=9e-4, record=at_2m),
+        Planted("2M", "shallow", 0.66, (), 2_487_681, lr=1e-2, record=at_2m)]),
+        lineage=LineageRecord(parent.name))
+    laws = snapshot_laws(snapshot_of(parent, child))
+    assert len(laws) == 1 and len(laws[0].lr.phase2) == 1
+    check = laws[0].lr.phase2[0]
+    predicted = phase_lr_law(parent, 2_000_000)
+    assert check.predicted == predicted and check.lr == 1e-2 and check.best.trial.number == 1
+    assert check.outcome == "outside: above" and predicted.high < 1e-2
+    text = findings_markdown(snapshot_of(parent, child))
+    assert (f"- 2M (`{child.name}`): predicted {predicted.value:.3g} [{predicted.low:.3g}, "
+            f"{predicted.high:.3g}] at 2,000,000 parameters; its best trial 1 ran at 0.01: "
+            "outside: above.") in text
+
+
+def phase_lr_law(study, n_params):
+    """What a phase-2 file of ``study`` predicts at ``n_params``: its own rule, on the trials as
+    Optuna gives them."""
+    trials = [SimpleNamespace(params=t.params, user_attrs=t.record.to_attrs(), value=t.value)
+              for t in study.complete]
+    transfer = lr_transfer(trial_points(trials), maximize=True)
+    assert transfer is not None
+    return transfer.predict(n_params)
+
+
 def test_a_study_without_complete_trials_still_gets_every_section(tmp_path):
     empty = planted_study("budget-hpo-phase1", [])
     text = findings_markdown(snapshot_of(empty))
     assert all(section in text for section in SECTIONS)
     assert "No complete trial: no config to report." in text
-    assert "No learning-rate law: no budget's best config recorded its learning rate." in text
+    assert ("No learning-rate law: no trial recorded both its learning rate and its exact "
+            "count.") in text
 
 
 def test_the_figures_draw_the_law_its_band_and_the_held_out_prediction(rendered):
@@ -240,7 +281,8 @@ def test_a_real_phase_of_four_budgets_ends_with_findings_and_both_figures(tmp_pa
     report = tmp_path / "sweep" / "report"
     text = (report / "findings.md").read_text()
     assert all(section in text for section in SECTIONS)
-    assert "| val AUC | styles pooled: 4 budgets, 8 values |" in text  # two fresh seeds each
+    for metric in ("AUC", "MSE", "MAE"):  # the losses the trials record get their laws too
+        assert f"| val {metric} | styles pooled: 4 budgets, 8 values |" in text  # 2 fresh seeds
     assert "- val AUC, styles pooled: 800k (" in text and "held out, refitted on 3" in text
     assert "| next up (10× the largest) |" in text
     trials = pd.read_csv(report / "trials.csv").set_index("number")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from budget_hpo.report.datasets import datasets_plot
 from budget_hpo.report.findings import findings_markdown
-from budget_hpo.report.law_fits import study_laws
+from budget_hpo.report.law_fits import snapshot_laws
 from budget_hpo.report.law_plots import lr_transfer_plot, scaling_law_plot
 from budget_hpo.report.plots import history_plot, pareto_plot, scaling_plot
 from budget_hpo.report.rescore import rescore_frame, rescore_section
@@ -77,7 +77,7 @@ def render_report(snapshot: ReportSnapshot, folder: Path,
 def _findings(snapshot: ReportSnapshot, folder: Path) -> tuple[Path, ...]:
     """``findings.md``, ``scaling_law.png`` and ``lr_transfer.png``: the laws fitted once."""
     files = (folder / "findings.md", folder / "scaling_law.png", folder / "lr_transfer.png")
-    laws = [study_laws(s) for s in snapshot.phase1]
+    laws = snapshot_laws(snapshot)
     files[0].write_text(findings_markdown(snapshot, laws))
     scaling_law_plot(laws, files[1])
     lr_transfer_plot(laws, files[2])

@@ -23,8 +23,9 @@ from budget_hpo.report.findings_tables import (
     span,
     winners_section,
 )
-from budget_hpo.report.law_fits import POOLED, STEP_UP, LawFit, StudyLaws, study_laws
+from budget_hpo.report.law_fits import POOLED, LawFit, StudyLaws, snapshot_laws
 from budget_hpo.report.law_points import LAW_METRICS
+from budget_hpo.report.lr_fits import STEP_UP, LrFit
 from budget_hpo.report.snapshot import ReportSnapshot
 
 __all__ = ["exponent_text", "findings_markdown", "law_text"]
@@ -113,26 +114,41 @@ def _extrapolation_section(laws: StudyLaws) -> list[str]:
 def _lr_section(laws: StudyLaws) -> list[str]:
     lr = laws.lr
     lines = ["### Learning rate", "",
-             "The best config's learning rate per budget, and those of its near-ties (configs "
-             "of its budget within seed noise of it, the best three without a seed SD), "
-             "fitted as `log10 lr = a + b·log10 N`; each bootstrap draw takes one of a "
-             "budget's learning rates.", ""]
+             "The law a phase-2 file's first trial starts from (`search.phase2.transfer_lr`): "
+             "per budget, the learning rates of its three best trials (by their value), at the "
+             "exact count of its best one, fitted as `log10 lr = a + b·log10 N`; each bootstrap "
+             "draw takes one of a budget's learning rates.", ""]
     if lr.law is None:
         return [*lines, f"No learning-rate law: {lr.why}.", ""]
-    lines += ["| budget | exact params | best config's lr | near-ties' lrs | the law's lr [95%] |",
-              "|---|---|---|---|---|"]
-    for config, budget in lr.points:
-        lines.append(f"| {config.budget} | {budget.n_params:,} | {budget.lrs[0]:.3g} | "
-                     f"{', '.join(f'{x:.3g}' for x in budget.lrs[1:]) or '–'} | "
-                     f"{_lr(lr.law.predict(budget.n_params))} |")
+    lines += ["| budget | exact params | its top learning rates | the law's lr [95%] |",
+              "|---|---|---|---|"]
+    for budget, top in lr.points:
+        lines.append(f"| {budget} | {top.n_params:,} | {', '.join(f'{x:.3g}' for x in top.lrs)} "
+                     f"| {_lr(lr.law.predict(top.n_params))} |")
     if lr.next_up is not None:
-        lines.append(f"| next up ({STEP_UP}× the largest) | {lr.next_up:,} | – | – | "
+        lines.append(f"| next up ({STEP_UP}× the largest) | {lr.next_up:,} | – | "
                      f"**{_lr(lr.law.predict(lr.next_up))}** |")
-    s = lr.law.slope
+    s, note = lr.law.law.slope, lr.law.law.note
     lines += ["", f"Slope b = {s.value:+.3g} [{s.low:+.3g}, {s.high:+.3g}] (log10 lr per "
-              f"log10 N): {_lr_trend(s)}." + (f" {lr.law.note[:1].upper()}{lr.law.note[1:]}."
-                                               if lr.law.note else "")]
+              f"log10 N): {_lr_trend(s)}." + (f" {note[:1].upper()}{note[1:]}." if note else ""),
+              "", *_phase2_lines(lr)]
     return [*lines, ""]
+
+
+def _phase2_lines(lr: LrFit) -> list[str]:
+    """Each phase-2 study's best learning rate against the law's prediction at its budget."""
+    if not lr.phase2 and not lr.phase2_missing:
+        return ["Phase 2: no phase-2 study of this phase in the report, so nothing to set the "
+                "law's predictions against yet (`budget-hpo-report` with the phase-2 studies)."]
+    lines = ["Phase 2, set against the law (its prediction at the budget, where the file's "
+             "first trial started, and the learning rate of phase 2's best trial):", ""]
+    for p in lr.phase2:
+        lines.append(f"- {p.budget} (`{p.study}`): predicted {_lr(p.predicted)} at "
+                     f"{p.n_params:,} parameters; its best trial {p.best.trial.number} ran at "
+                     f"{p.lr:.3g}: {p.outcome}.")
+    lines += [f"- `{name}`: no complete trial with a learning rate and a count to set against "
+              "the law." for name in lr.phase2_missing]
+    return lines
 
 
 def _lr(x: Interval) -> str:
@@ -185,8 +201,9 @@ def _across(all_laws: Sequence[StudyLaws], snapshot: ReportSnapshot) -> list[str
 def findings_markdown(snapshot: ReportSnapshot,
                       laws: Sequence[StudyLaws] | None = None) -> str:
     """``findings.md`` of ``snapshot`` (Markdown); ``laws``: the fits of its phase-1 studies,
-    when already made (:func:`~budget_hpo.report.law_fits.study_laws`, which the figures share)."""
-    all_laws = [study_laws(s) for s in snapshot.phase1] if laws is None else list(laws)
+    when already made (:func:`~budget_hpo.report.law_fits.snapshot_laws`, which the figures
+    share)."""
+    all_laws = snapshot_laws(snapshot) if laws is None else list(laws)
     lines = ["# Findings", "", f"Storage: `{snapshot.storage}`  ",
              f"Written: {snapshot.read_at.isoformat(timespec='seconds')}", "",
              "Every value is the best config's mean over its **fresh seeds** (reruns that took "

@@ -3,10 +3,10 @@
 For every metric of :data:`~budget_hpo.report.law_points.LAW_METRICS`: the law of each budget's
 best config with the styles pooled, then of each style's best per budget
 (:func:`budget_hpo.laws.fit_law`), each with its extrapolation check
-(:func:`budget_hpo.laws.check_extrapolation`); and the learning-rate law of the budgets' best
-configs and their near-ties (:func:`budget_hpo.laws.fit_lr_law`). Where a law cannot be fitted,
-its ``why`` says so in one line. The phase-1 study alone is read: every budget had the same
-search there, where phase 2 searched only the top budgets further.
+(:func:`budget_hpo.laws.check_extrapolation`); and the learning-rate law with its phase-2
+checks (:mod:`budget_hpo.report.lr_fits`). Where a law cannot be fitted, its ``why`` says so in
+one line. The scaling laws read the phase-1 study alone: every budget had the same search
+there, where phase 2 searched only the top budgets further.
 """
 
 from __future__ import annotations
@@ -16,31 +16,22 @@ from dataclasses import dataclass
 
 from budget_hpo.intervals import Interval
 from budget_hpo.laws import (
-    BudgetLrs,
     BudgetSeeds,
     ExtrapolationCheck,
-    LrLaw,
     ScalingLaw,
     check_extrapolation,
     fit_law,
-    fit_lr_law,
 )
 from budget_hpo.natural_sort import natural_key
 from budget_hpo.report.best_configs import RankedConfig, best_per, study_configs
-from budget_hpo.report.law_points import (
-    LAW_METRICS,
-    LawMetric,
-    budget_lrs,
-    budget_seeds,
-    mean_intervals,
-)
-from budget_hpo.report.snapshot import StudySnapshot
+from budget_hpo.report.law_points import LAW_METRICS, LawMetric, budget_seeds, mean_intervals
+from budget_hpo.report.lr_fits import LrFit, lr_fit
+from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot
 from budget_hpo.search.replicates import pooled_sd
 
-__all__ = ["POOLED", "STEP_UP", "LawFit", "LrFit", "StudyLaws", "study_laws"]
+__all__ = ["POOLED", "LawFit", "StudyLaws", "snapshot_laws", "study_laws"]
 
 POOLED = "pooled"  # the group of every budget's best config, whatever its style
-STEP_UP = 10  # the next budget up: tenfold the largest
 
 
 @dataclass(frozen=True)
@@ -63,20 +54,6 @@ class LawFit:
     def where(self) -> str:
         """``styles pooled``, or the style."""
         return "styles pooled" if self.group == POOLED else self.group
-
-
-@dataclass(frozen=True)
-class LrFit:
-    """The learning-rate law of the budgets' best configs and their near-ties."""
-
-    points: tuple[tuple[RankedConfig, BudgetLrs], ...]  # by size
-    law: LrLaw | None = None
-    why: str = ""
-
-    @property
-    def next_up(self) -> int | None:
-        """The size of the next budget up (:data:`STEP_UP` × the largest)."""
-        return STEP_UP * max(b.n_params for _, b in self.points) if self.points else None
 
 
 @dataclass(frozen=True)
@@ -130,20 +107,9 @@ def _law(metric: LawMetric, group: str, configs: Sequence[RankedConfig]) -> LawF
                   check_extrapolation(seeds, maximize=metric.maximize), missing=missing)
 
 
-def _lr(best: Sequence[RankedConfig], configs: Sequence[RankedConfig], noise: float,
-        maximize: bool) -> LrFit:
-    points = tuple(sorted(((c, b) for c in best if (b := budget_lrs(c, configs, noise, maximize))),
-                          key=lambda p: p[1].n_params))
-    if not points:
-        return LrFit((), why="no budget's best config recorded its learning rate")
-    try:
-        return LrFit(points, fit_lr_law([b for _, b in points]))
-    except ValueError as err:
-        return LrFit(points, why=f"no fit: {err}")
-
-
-def study_laws(study: StudySnapshot) -> StudyLaws:
-    """Fit every law of ``study`` (a phase 1; the module's docstring says which)."""
+def study_laws(study: StudySnapshot, children: Sequence[StudySnapshot] = ()) -> StudyLaws:
+    """Fit every law of ``study`` (a phase 1; the module's docstring says which), and check
+    the learning-rate law against its phase-2 studies ``children``."""
     configs = study_configs(study)
     maximize = study.maximize
     best = best_per(configs, "budget", maximize)
@@ -153,4 +119,10 @@ def study_laws(study: StudySnapshot) -> StudyLaws:
         *(_law(metric, s, [c for c in by_style if c.style == s]) for s in _styles(by_style))))
     noise = pooled_sd([c.stats for c in configs if c.stats is not None])
     return StudyLaws(study, configs, tuple(best), tuple(by_style), noise, laws,
-                     _lr(best, configs, noise, maximize))
+                     lr_fit(study, children))
+
+
+def snapshot_laws(snapshot: ReportSnapshot) -> list[StudyLaws]:
+    """The laws of every phase-1 study of ``snapshot``, each with its phase-2 studies."""
+    return [study_laws(s, [c for c in snapshot.phase2 if c.parent == s.name])
+            for s in snapshot.phase1]

@@ -7,9 +7,10 @@
   its 95% band) and of each style (dotted); the largest budget held out, the refit without it
   (dashed) and its prediction interval there (grey bar); the baselines' AUCs as lines. The
   y range is that of the values and intervals drawn: a band wider than them is cut.
-- ``lr_transfer.png``: a panel per dataset: each budget's best learning rate (filled) and its
-  near-ties' (open), the learning-rate law with its band up to the next budget up, and its
-  prediction there (a star with its interval).
+- ``lr_transfer.png``: a panel per dataset: each budget's top learning rates (its best trial's
+  filled), the learning-rate law with its band up to the next budget up, its prediction there
+  (a star with its interval), and each phase-2 study's best learning rate at its budget (a
+  cross, labelled inside or outside the law's interval).
 """
 
 from __future__ import annotations
@@ -159,22 +160,29 @@ def _lr_panel(ax: Any, laws: StudyLaws) -> None:
         ax.text(0.5, 0.5, f"no learning-rate law: {lr.why}", ha="center", va="center",
                 transform=ax.transAxes, fontsize=8)
         return
-    for config, budget in lr.points:
-        ax.scatter([budget.n_params] * (len(budget.lrs) - 1), budget.lrs[1:], s=30,
+    for budget, top in lr.points:
+        ax.scatter([top.n_params] * (len(top.lrs) - 1), top.lrs[1:], s=30,
                    facecolors="none", edgecolors="grey", zorder=3)
-        ax.scatter([budget.n_params], [budget.lrs[0]], s=40, color="black", zorder=4)
-        ax.annotate(config.budget, (budget.n_params, budget.lrs[0]),
-                    textcoords="offset points", xytext=(5, 5), fontsize=7)
+        ax.scatter([top.n_params], [top.lrs[0]], s=40, color="black", zorder=4)
+        ax.annotate(budget, (top.n_params, top.lrs[0]), textcoords="offset points",
+                    xytext=(5, 5), fontsize=7)
     sizes = [b.n_params for _, b in lr.points]
-    slope = lr.law.slope
-    _band(ax, lr.law, np.geomspace(min(sizes), lr.next_up, 60), "tab:blue",
+    slope = lr.law.law.slope
+    _band(ax, lr.law.law, np.geomspace(min(sizes), lr.next_up, 60), "tab:blue",
           f"law: slope {slope.value:+.3g} [{slope.low:+.3g}, {slope.high:+.3g}]")
     p = lr.law.predict(lr.next_up)
     ax.errorbar([lr.next_up], [p.value], yerr=[[p.value - p.low], [p.high - p.value]], fmt="*",
                 color="tab:red", ms=12, capsize=4,
                 label=f"next up, {lr.next_up:,}: {p.value:.3g} [{p.low:.3g}, {p.high:.3g}]")
-    ax.scatter([], [], s=40, color="black", label="best config's lr")
-    ax.scatter([], [], s=30, facecolors="none", edgecolors="grey", label="near-ties' lrs")
+    for check in lr.phase2:
+        ax.scatter([check.n_params], [check.lr], marker="X", s=70, color="tab:green", zorder=5)
+        ax.annotate(f"phase 2 {check.budget}: {check.outcome}", (check.n_params, check.lr),
+                    textcoords="offset points", xytext=(-6, -12), ha="right", fontsize=7,
+                    color="tab:green")
+    ax.scatter([], [], s=40, color="black", label="each budget's best trial's lr")
+    ax.scatter([], [], s=30, facecolors="none", edgecolors="grey", label="its next best two")
+    if lr.phase2:
+        ax.scatter([], [], marker="X", s=70, color="tab:green", label="phase 2's best lr")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("exact parameter count")

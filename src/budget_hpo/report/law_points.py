@@ -10,9 +10,9 @@
   (``val_<metric>_low``/``_high``; NaN bounds where none was recorded); a config without fresh
   seeds gives its selected value alone. :func:`mean_intervals`: their means with a 95%
   interval, for any stored metric (a test AUC, a gap to a baseline).
-- :func:`budget_lrs`: a budget's learning rates for the lr law
-  (:class:`~budget_hpo.laws.BudgetLrs`): its best config's, then those of the configs within
-  seed noise of it.
+
+The learning-rate law's points are phase 2's (:func:`budget_hpo.phase2.lr_transfer.lr_points`):
+the findings fit the very law a phase-2 file's first trial comes from.
 """
 
 from __future__ import annotations
@@ -20,19 +20,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeGuard
 
 from budget_hpo.forecast_losses import LOSSES
 from budget_hpo.intervals import Interval
-from budget_hpo.laws import BudgetLrs, BudgetSeeds, mean_interval, seed_noise
+from budget_hpo.laws import BudgetSeeds, mean_interval, seed_noise
 from budget_hpo.report.best_configs import RankedConfig
-from budget_hpo.report.separability import separable
 from budget_hpo.report.snapshot import TrialSnapshot
 
-__all__ = ["LAW_METRICS", "TOP_LRS", "LawMetric", "budget_lrs", "budget_seeds",
-           "mean_intervals", "measured", "seeds_of"]
+__all__ = ["LAW_METRICS", "LawMetric", "budget_seeds", "mean_intervals", "measured", "seeds_of"]
 
-TOP_LRS = 3  # near-ties of a budget's best config where no seed SD is known
 
 
 @dataclass(frozen=True)
@@ -93,27 +89,3 @@ def mean_intervals(configs: Sequence[RankedConfig], key: str,
     noise = seed_noise(s for s in (seeds_of(c, key) for c in pool) if s is not None)
     return [None if (s := seeds_of(c, key)) is None else mean_interval(s, noise)
             for c in configs]
-
-
-def budget_lrs(best: RankedConfig, configs: Sequence[RankedConfig], noise: float,
-               maximize: bool) -> BudgetLrs | None:
-    """The learning rates of ``best`` (a budget's best config) and of the ``configs`` of its
-    budget within seed noise of it (not separable from it by
-    :func:`~budget_hpo.report.separability.separable`; each ranked by its fresh-seed mean, else
-    its selected value), best first; the best :data:`TOP_LRS` where the seed SD ``noise`` is
-    NaN. Its size is ``best``'s exact count. None without that count or a recorded lr."""
-    sign = 1.0 if maximize else -1.0
-    rivals = sorted((c for c in configs if c.budget == best.budget and c is not best),
-                    key=lambda c: (-sign * c.rank, c.trial.number))
-    if math.isnan(noise):
-        near = rivals[: TOP_LRS - 1]
-    else:
-        near = [c for c in rivals if separable(sign * (best.rank - c.rank), noise) is False]
-    lrs = [c.trial.record.lr for c in (best, *near)]
-    if not best.n_params or not _positive(lrs[0]):
-        return None
-    return BudgetLrs(best.n_params, tuple(lr for lr in lrs if _positive(lr)))
-
-
-def _positive(lr: float | None) -> TypeGuard[float]:
-    return lr is not None and math.isfinite(lr) and lr > 0
