@@ -231,6 +231,7 @@ SWEEP_ROWS: list[tuple[str, list[str], str]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "args", "key"), SWEEP_ROWS, ids=[r[0] for r in SWEEP_ROWS])
 def test_bad_sweep_settings_leave_the_study_unchanged(tmp_path, monkeypatch, capsys, case, args,
                                                       key):
@@ -275,6 +276,7 @@ def test_bad_report_arguments_are_named(tmp_path, monkeypatch, capsys, args, key
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_report_of_an_empty_study_is_written(tmp_path):
     storage = f"sqlite:///{tmp_path}/s.db"
     optuna.create_study(study_name=STUDY, storage=storage, direction="maximize")
@@ -291,6 +293,7 @@ SUBPROCESS_ROWS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "key"), SUBPROCESS_ROWS, ids=[r[1] for r in SUBPROCESS_ROWS])
 def test_a_few_rows_as_real_processes(tmp_path, args, key):
     proc = run_cli("budget-hpo", [*args, f"hydra.run.dir={tmp_path}/run",

@@ -15,6 +15,7 @@ import yaml
 from tests.helpers import SMALL, run_app, run_cli
 
 
+@pytest.mark.slow
 def test_budget_hpo_runs_a_trial_and_writes_result_json(tmp_path):
     proc = run_cli("budget-hpo", [*SMALL, f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -29,6 +30,7 @@ def test_budget_hpo_runs_a_trial_and_writes_result_json(tmp_path):
     assert (tmp_path / "run" / ".hydra" / "config.yaml").exists()
 
 
+@pytest.mark.slow
 def test_task_returns_the_objective_to_a_sweeper(tmp_path):
     sweep = tmp_path / "sweep"
     proc = run_app(

@@ -64,6 +64,7 @@ def test_regularization_options_hold_the_seed_values(compose_cfg, option, values
     assert (reg.dropout, reg.lr, reg.weight_decay) == pytest.approx(values)
 
 
+@pytest.mark.slow
 def test_every_budget_style_regularization_combination_composes():
     """Each option of the three groups is composed once (15 compositions, not 64): each changes
     its own group's values and nothing else, so a combination's config is the default config

@@ -90,6 +90,7 @@ TRIALS = [pytest.param(a, marks=[pytest.mark.slow] if set(a) & set(LARGE) else [
           for a in COMMANDS if kind(a) == "trial"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", TRIALS, ids=shlex.join)
 def test_readme_trial_command_trains_at_smoke_scale(argv, tmp_path, monkeypatch):
     import torch
@@ -116,6 +117,7 @@ def test_readme_trial_command_trains_at_smoke_scale(argv, tmp_path, monkeypatch)
             assert written[key.split(".", 1)[1]] == pytest.approx(float(value))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [a for a in COMMANDS if kind(a) == "plan"], ids=shlex.join)
 def test_readme_plan_command_prints_the_forced_configs(argv):
     from budget_hpo.search.plan import run_plan

@@ -42,6 +42,7 @@ def fill(study, rows, forced_first=0, extra=()):
         ))
 
 
+@pytest.mark.slow
 def test_report_has_rows_columns_summary_and_images(tmp_path):
     storage = f"sqlite:///{tmp_path}/s.db"
     p1 = optuna.create_study(study_name="budget-hpo-phase1", storage=storage, direction="maximize")
@@ -86,6 +87,7 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
     assert report.folder == tmp_path / "out" and running.number == 6
 
 
+@pytest.mark.slow
 def test_report_command_names_its_folder_and_the_dashboard(tmp_path):
     storage = f"sqlite:///{tmp_path}/s.db"
     study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage, direction="maximize")
@@ -147,6 +149,7 @@ def replicated_study(tmp_path, gap):
     return storage
 
 
+@pytest.mark.slow
 def test_summary_says_whether_the_top_budget_is_separable_from_the_next(tmp_path):
     write_report(replicated_study(tmp_path / "a", gap=0.05), tmp_path / "a" / "out")
     far = (tmp_path / "a" / "out" / "summary.md").read_text()
@@ -195,6 +198,7 @@ def dataset_study(storage, dataset, rows, gaps=None, family=None):
     return study
 
 
+@pytest.mark.slow
 def test_cross_dataset_report_compares_winners_and_plots_a_line_per_dataset(tmp_path):
     storage = f"sqlite:///{tmp_path}/s.db"
     dataset_study(storage, "binance", [("2M", "shallow", 1e-4, 0.70), ("750k", "deep", 1e-4, 0.64)],
@@ -290,6 +294,7 @@ def test_summary_and_bands_cover_every_registered_baseline(tmp_path):
     assert "flip_val_auc" in pd.read_csv(tmp_path / "out" / "trials.csv").columns
 
 
+@pytest.mark.slow
 def test_a_real_trials_losses_reach_its_attributes_trials_csv_and_the_rescore(compose_cfg,
                                                                             tmp_path):
     """A real smoke trial (two steps ahead): its MSE and MAE with their intervals, as

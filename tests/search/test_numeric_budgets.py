@@ -33,6 +33,7 @@ OWN = ["search=phase1", "search.budgets=[2M,50M]", "forced.styles=[shallow,four]
        "style=choice(shallow,four)"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["./conf", "--config-dir", "BUDGET_HPO_CONFIG_DIR"])
 def test_a_users_budget_and_style_reach_the_plan_from_any_config_dir(tmp_path, monkeypatch, how):
     conf = own_conf(tmp_path)

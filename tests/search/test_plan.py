@@ -23,6 +23,7 @@ VARIANTS = [*({"budget": b, "style": s, "regularization": r}
     ["budget.tolerance=0.2", "style.max_layers=12", "model=patchtst", "seed=3"],
     ["budget.params=3M", "style.aspect=64", "regularization.dropout=0.2", "forced.style=deep"],
 ])
+@pytest.mark.slow
 def test_each_variant_is_the_config_a_full_composition_gives(args):
     """The plan's shortcut composes each option once; every variant must equal what
     `budget-hpo ARGS budget=.. style=.. regularization=..` composes in full."""
@@ -31,6 +32,7 @@ def test_each_variant_is_the_config_a_full_composition_gives(args):
         assert config == compose([*args, *(f"{g}={o}" for g, o in variant.items())]), variant
 
 
+@pytest.mark.slow
 def test_the_plan_of_a_numeric_grid_solves_every_shape_within_the_tolerance():
     rows = plan_rows(["search=phase1", "search.budgets=[1M,5e6,50M]", "model=patchtst"])
     assert len(rows) == 16 and {r.trial.budget for r in rows} == {"1M", "5M", "50M"}
@@ -42,6 +44,7 @@ def test_the_plan_of_a_numeric_grid_solves_every_shape_within_the_tolerance():
     assert "budget: choice(1M,5M,50M)" in text
 
 
+@pytest.mark.slow
 def test_the_plan_imports_neither_torch_nor_neuralforecast(tmp_path):
     code = ("import json, sys\n"
             "sys.argv = ['budget-hpo-plan', 'search=phase1', 'search.budgets=[1M,5M,50M]',"
@@ -61,6 +64,7 @@ def test_the_plan_imports_neither_torch_nor_neuralforecast(tmp_path):
     ("itransformer", "budget-hpo-phase1-synthetic"), ("tiny", "budget-hpo-phase1-synthetic"),
     ("patchtst", "budget-hpo-phase1-synthetic-patchtst"),
     ("fedformer", "budget-hpo-phase1-synthetic-fedformer")])
+@pytest.mark.slow
 def test_each_model_family_gets_a_study_of_its_own(model, study):
     text = run_plan(["search=phase1", "search.budgets=[1M,5M]", f"model={model}"])
     assert f"study {study} in " in text

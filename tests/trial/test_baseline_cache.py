@@ -111,6 +111,7 @@ def test_without_a_folder_or_with_an_unwritable_one_scores_still_come(counting, 
     assert len(CALLS) == 2 and scores.shape == (len(origins), 3)
 
 
+@pytest.mark.slow
 def test_another_process_reuses_the_folder(tmp_path):
     values, splits, origins = panel(seed=4)
     np.save(tmp_path / "values.npy", values)
@@ -132,6 +133,7 @@ def test_another_process_reuses_the_folder(tmp_path):
     assert proc.stdout.split() == ["0", str(len(baseline_names()))]  # read, none computed
 
 
+@pytest.mark.slow
 def test_the_second_trial_on_the_same_data_computes_no_baseline(compose_cfg, tmp_path):
     """Two trials of a study (another lr, the same data): the second reuses every baseline's
     scores; a worker that starts afresh reads them from the cache folder."""

@@ -132,6 +132,7 @@ def test_a_forecasts_file_from_before_a_baseline_rescores_the_ones_it_has(tmp_pa
     assert set(again["test"].baselines) == {"naive", "linear"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", baseline_names())
 def test_every_baseline_is_fitted_on_the_training_split_only(name):
     """Scores from origins before the validation split do not move when every later value
@@ -153,6 +154,7 @@ def test_every_baseline_is_fitted_on_the_training_split_only(name):
         assert not np.allclose(scores(early, splits, horizon, origins), before)
 
 
+@pytest.mark.slow
 def test_gbt_is_deterministic_and_not_the_ridge():
     cfg = compose(SMALL)
     panel, splits = prepare_data(cfg)

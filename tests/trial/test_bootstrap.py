@@ -49,6 +49,7 @@ def dependent_panel(rng, n_origins=200, n_series=16, shift=0.6, rho=0.5):
     return labels.astype(float), shift * labels + noise
 
 
+@pytest.mark.slow
 def test_block_intervals_cover_the_true_auc_at_about_the_nominal_rate():
     rng = np.random.default_rng(1)
     truth = norm.cdf(0.6 / np.sqrt(2))

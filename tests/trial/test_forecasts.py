@@ -15,6 +15,7 @@ from budget_hpo.trial.run import run_trial
 from tests.helpers import SMALL, TINY
 
 
+@pytest.mark.slow
 def test_saved_forecasts_rescore_exactly_and_at_another_threshold(compose_cfg, tmp_path):
     cfg = compose_cfg([*SMALL, "seed=3", "data.horizon=3"])
     result = run_trial(cfg, output_dir=tmp_path / "a")

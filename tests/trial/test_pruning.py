@@ -24,6 +24,7 @@ from tests.helpers import SMALL, run_app
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["itransformer", "patchtst"])
 def test_validation_forecast_equals_neuralforecast_predictions(compose_cfg, model):
     from neuralforecast import NeuralForecast

@@ -52,6 +52,7 @@ def test_smoke_trial_scores_and_writes_result_json(compose_cfg, tmp_path):
     assert written["train_steps"] == 3
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_auc_and_another_seed_differs(compose_cfg):
     first = run_trial(compose_cfg([*SMALL, "seed=7"]))
     again = run_trial(compose_cfg([*SMALL, "seed=7"]))
@@ -60,6 +61,7 @@ def test_same_seed_gives_identical_auc_and_another_seed_differs(compose_cfg):
     assert first.val_auc != other.val_auc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", ["long.csv", "wide.csv", "long.parquet"])
 def test_user_files_round_trip_into_a_trial(compose_cfg, tmp_path, layout):
     long = long_frame(n_series=4, length=400)
@@ -94,6 +96,7 @@ def test_patchtst_is_sized_by_its_own_exact_count_and_trains_that_model(compose_
     assert 0.0 <= result.val_auc <= 1.0
 
 
+@pytest.mark.slow
 def test_mae_objective_is_minimised_value(compose_cfg):
     result = run_trial(compose_cfg([*SMALL, "objective=mae"]))
     assert result.direction == "minimize" and result.objective_value == result.val_mae > 0
@@ -126,6 +129,7 @@ def test_diverged_run_raises_instead_of_returning_a_number(compose_cfg):
         run_trial(cfg)
 
 
+@pytest.mark.slow
 def test_longer_training_beats_chance_on_the_synthetic_data(compose_cfg):
     result = run_trial(
         compose_cfg(

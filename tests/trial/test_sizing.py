@@ -121,6 +121,7 @@ def exhaustive(count, budget, style, tolerance, fixed_heads=None, ff_mult=4):
     return sorted(found, key=rank)
 
 
+@pytest.mark.slow
 def test_the_sizer_agrees_with_an_exhaustive_search():
     rng = random.Random(11)
     names = sorted(FAMILIES)

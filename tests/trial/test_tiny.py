@@ -27,6 +27,7 @@ def test_a_tiny_trial_is_scored_and_written_like_a_real_one(compose_cfg, tmp_pat
     assert written["val_auc"] == result.val_auc and (tmp_path / "forecasts.parquet").is_file()
 
 
+@pytest.mark.slow
 def test_a_tiny_trial_imports_neither_torch_nor_neuralforecast():
     code = ("import sys; from tests.helpers import TINY, compose; "
             "from budget_hpo.trial.run import run_trial; run_trial(compose(TINY)); "
@@ -38,6 +39,7 @@ def test_a_tiny_trial_imports_neither_torch_nor_neuralforecast():
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.slow
 def test_the_tiny_model_depends_on_seed_and_regularisation_and_can_diverge(compose_cfg):
     first = run_trial(compose_cfg([*TINY, "trainer.max_steps=50"]))
     again = run_trial(compose_cfg([*TINY, "trainer.max_steps=50"]))

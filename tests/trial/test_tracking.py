@@ -16,6 +16,7 @@ from tests.helpers import SMALL
 STEPS = ["trainer.max_steps=20", "logger.every_n_steps=5"]
 
 
+@pytest.mark.slow
 def test_csv_logger_writes_one_row_per_logged_step_with_tags(compose_cfg, tmp_path):
     cfg = compose_cfg([*SMALL, *STEPS, "logger=csv", "search.forced_id=G1-750k-shallow"])
     result = run_trial(cfg, output_dir=tmp_path, run=RunInfo("budget-hpo-phase1-x", 7))
@@ -36,6 +37,7 @@ def test_csv_logger_with_a_shared_folder_names_runs_by_study_and_trial(compose_c
     assert (tmp_path / "curves" / "budget-hpo-phase1-x" / "3" / "metrics.csv").is_file()
 
 
+@pytest.mark.slow
 def test_tensorboard_logger_writes_an_event_file(compose_cfg, tmp_path):
     result = run_trial(compose_cfg([*SMALL, *STEPS, "logger=tensorboard"]), output_dir=tmp_path)
     events = list((tmp_path / "curves").glob("events.out.tfevents.*"))
@@ -43,6 +45,7 @@ def test_tensorboard_logger_writes_an_event_file(compose_cfg, tmp_path):
     assert result.curves == str(tmp_path / "curves")
 
 
+@pytest.mark.slow
 def test_mlflow_logger_records_a_named_tagged_run(compose_cfg, tmp_path):
     mlflow = pytest.importorskip("mlflow")  # the test extra installs it: it runs in CI
     uri = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
