@@ -19,6 +19,8 @@ from budget_hpo.records import LineageRecord
 from budget_hpo.report import render_report
 from budget_hpo.report.findings import exponent_text, findings_markdown, law_text
 from budget_hpo.report.law_fits import POOLED, snapshot_laws, study_laws
+from budget_hpo.report.studies import trials_frame
+from budget_hpo.report.summary import summary_markdown
 from tests.helpers import ANCHORED, run_app
 from tests.report.planted import HALF, Planted, mae_of, planted_study, snapshot_of
 
@@ -87,19 +89,15 @@ def table_rows(text: str, section: str) -> dict[int, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """The report of the planted trend, rendered once: (snapshot, its folder, the Report)."""
+def trend():
+    """The planted trend's snapshot and its findings.md, written once."""
     snapshot = snapshot_of(trend_study())
-    folder = tmp_path_factory.mktemp("trend")
-    return snapshot, folder, render_report(snapshot, folder)
+    return snapshot, findings_markdown(snapshot)
 
 
-def test_findings_of_a_planted_trend_have_every_section_and_the_laws_numbers(rendered):
-    snapshot, folder, report = rendered
-    text = (folder / "findings.md").read_text()
-    assert text == findings_markdown(snapshot)  # a function of the snapshot alone
+def test_findings_of_a_planted_trend_have_every_section_and_the_laws_numbers(trend):
+    _, text = trend
     assert all(section in text for section in SECTIONS)
-    assert {"findings.md", "scaling_law.png", "lr_transfer.png"} <= {f.name for f in report.files}
 
     law = fit_law(winners_points(), maximize=True)  # the same points, fitted here
     assert law.verdict == HELPS and law.exponent.low < 0.03 < law.exponent.high
@@ -151,11 +149,10 @@ def test_findings_of_a_planted_trend_have_every_section_and_the_laws_numbers(ren
     assert "- Laws with no evidence either way: none." in text
 
 
-def test_the_laws_points_are_the_report_tables_fresh_seed_means(rendered):
-    snapshot, folder, _ = rendered
-    trials = pd.read_csv(folder / "trials.csv").set_index("number")
-    summary = (folder / "summary.md").read_text()
-    text = (folder / "findings.md").read_text()
+def test_the_laws_points_are_the_report_tables_fresh_seed_means(trend):
+    snapshot, text = trend
+    trials = trials_frame(snapshot).set_index("number")  # trials.csv
+    summary = summary_markdown(snapshot)
     configs = table_rows(text, "### Best configs")
     pooled = next(f for f in study_laws(snapshot.studies[0]).laws
                   if f.group == POOLED and f.metric.name == "auc")
@@ -171,12 +168,15 @@ def test_the_laws_points_are_the_report_tables_fresh_seed_means(rendered):
     assert "selected value only, no fresh seeds" in configs[1][-1]  # deep: said, not hidden
 
 
-def test_a_section_that_cannot_be_computed_says_why(tmp_path):
-    """One budget, no seed replicates: every section is there, each saying why in one line."""
-    study = planted_study("budget-hpo-phase1", [
+def one_budget():
+    """One budget, two styles, no seed replicates."""
+    return planted_study("budget-hpo-phase1", [
         Planted("2M", "shallow", 0.70, (), 2_487_681), Planted("2M", "deep", 0.68, (), 2_237_377)])
-    render_report(snapshot_of(study), tmp_path)
-    text = (tmp_path / "findings.md").read_text()
+
+
+def test_a_section_that_cannot_be_computed_says_why():
+    """One budget, no seed replicates: every section is there, each saying why in one line."""
+    text = findings_markdown(snapshot_of(one_budget()))
     assert all(section in text for section in SECTIONS)
     assert "no seed replicates: every value is a selected value only" in text
     assert ("| val AUC | styles pooled: 1 budget, 1 value | no law: one distinct parameter "
@@ -188,9 +188,6 @@ def test_a_section_that_cannot_be_computed_says_why(tmp_path):
             "separate it from.") in text
     assert "- Style: shallow (selected value only) over deep (selected value only): gap 0.0200; "\
         "cannot be said: no replicated config has two fresh seeds" in text
-    for name in ("scaling_law.png", "lr_transfer.png"):
-        image = mpimg.imread(tmp_path / name)
-        assert image.ndim == 3 and image.std() > 0.01
 
 
 def test_the_lr_law_is_set_against_the_best_learning_rate_phase_2_found():
@@ -233,7 +230,7 @@ def test_a_study_without_complete_trials_still_gets_every_section(tmp_path):
             "count.") in text
 
 
-def test_the_figures_draw_the_law_its_band_and_the_held_out_prediction(rendered):
+def test_the_figures_draw_the_law_its_band_and_the_held_out_prediction(trend):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -241,7 +238,7 @@ def test_the_figures_draw_the_law_its_band_and_the_held_out_prediction(rendered)
 
     from budget_hpo.report.law_plots import _lr_panel, _panel
 
-    snapshot, folder, _ = rendered
+    snapshot, _ = trend
     laws = study_laws(snapshot.studies[0])
     pooled = next(f for f in laws.laws if f.group == POOLED and f.metric.name == "auc")
     fig, (ax, lr_ax) = plt.subplots(1, 2)
@@ -259,10 +256,23 @@ def test_the_figures_draw_the_law_its_band_and_the_held_out_prediction(rendered)
     up = laws.lr.law.predict(laws.lr.next_up)
     assert f"next up, 2,270,000,000: {up.value:.3g} [{up.low:.3g}, {up.high:.3g}]" in lr_labels
     plt.close(fig)
-    scaling = mpimg.imread(folder / "scaling_law.png")
-    lr = mpimg.imread(folder / "lr_transfer.png")
-    assert scaling.shape[1] > lr.shape[1]  # a panel per recorded metric: AUC and MAE
-    assert scaling.std() > 0.01 and lr.std() > 0.01
+
+
+@pytest.mark.slow
+def test_the_report_folder_holds_findings_and_both_figures(tmp_path):
+    """render_report writes findings.md (as findings_markdown gives it) and both figures, for
+    the planted trend and for one budget without replicates alike."""
+    for name, study in (("trend", trend_study()), ("one", one_budget())):
+        snapshot = snapshot_of(study)
+        report = render_report(snapshot, tmp_path / name)
+        assert {"findings.md", "scaling_law.png", "lr_transfer.png"} <= {
+            f.name for f in report.files}
+        assert (tmp_path / name / "findings.md").read_text() == findings_markdown(snapshot)
+        scaling = mpimg.imread(tmp_path / name / "scaling_law.png")
+        lr = mpimg.imread(tmp_path / name / "lr_transfer.png")
+        assert scaling.std() > 0.01 and lr.std() > 0.01
+        if name == "trend":  # a panel per recorded metric: AUC, MSE and MAE
+            assert scaling.shape[1] > 2 * lr.shape[1]
 
 
 @pytest.mark.slow
