@@ -89,7 +89,8 @@ def test_the_report_reads_each_study_its_replicates_and_its_lineage_once(tmp_pat
                      ("load_study", REPLICAS): 1, ("get_trials", REPLICAS): 1,
                      ("load_study", PHASE2): 1, ("get_trials", PHASE2): 1}
     assert {f.name for f in report.files} == {"trials.csv", "summary.md", "scaling.png",
-                                              "history.png", "pareto.png"}
+                                              "history.png", "pareto.png", "findings.md",
+                                              "scaling_law.png", "lr_transfer.png"}
 
 
 def test_the_snapshot_holds_the_records_replicates_and_lineage(tmp_path):

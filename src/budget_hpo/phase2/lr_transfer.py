@@ -10,16 +10,18 @@ best trial's ``params_exact``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from budget_hpo.intervals import Interval
 from budget_hpo.laws import BudgetLrs, LrLaw, fit_lr_law
+from budget_hpo.records import TrialRecord
 from budget_hpo.schema import Phase2Config
 
 __all__ = [
-    "LR", "TOP", "LrPoint", "LrTransfer", "first_trial_lines", "lr_points", "lr_transfer",
-    "phase_lr_law", "trial_points",
+    "LR", "TOP", "LrPoint", "LrTransfer", "first_trial_lines", "lr_point", "lr_points",
+    "lr_transfer", "phase_lr_law", "trial_points",
 ]
 
 LR = "regularization.lr"  # the learning rate's name in the search space
@@ -71,17 +73,17 @@ def lr_transfer(trials: Iterable[LrPoint], maximize: bool) -> LrTransfer | None:
     return LrTransfer(fit_lr_law(points), tuple(points))
 
 
-def trial_points(trials: Iterable[object]) -> list[LrPoint]:
-    """The law's reading of Optuna's COMPLETE trials (``budget`` param, recorded count and lr)."""
-    from budget_hpo.records import TrialRecord
+def lr_point(params: Mapping[str, Any], record: TrialRecord, value: float) -> LrPoint:
+    """The law's reading of one COMPLETE trial: its ``budget`` param, recorded count and lr."""
+    return LrPoint(str(params.get("budget", record.budget)), record.params_exact,
+                   params.get(LR, record.lr), float(value))
 
-    out = []
-    for t in trials:
-        record = TrialRecord.from_attrs(getattr(t, "user_attrs", {}))
-        params = getattr(t, "params", {})
-        out.append(LrPoint(str(params.get("budget", record.budget)), record.params_exact,
-                           params.get(LR, record.lr), float(getattr(t, "value", 0.0))))
-    return out
+
+def trial_points(trials: Iterable[object]) -> list[LrPoint]:
+    """The law's reading of Optuna's COMPLETE trials (:func:`lr_point`)."""
+    return [lr_point(getattr(t, "params", {}),
+                     TrialRecord.from_attrs(getattr(t, "user_attrs", {})),
+                     getattr(t, "value", 0.0)) for t in trials]
 
 
 def phase_lr_law(complete: Sequence[object], settings: Phase2Config, direction: str

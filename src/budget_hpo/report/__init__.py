@@ -1,5 +1,6 @@
 """``budget-hpo-report``: trials.csv, summary.md, scaling.png, history.png and pareto.png of
-one or more studies (phase 1 and its phase-2 studies), and datasets.png when several phase-1
+one or more studies (phase 1 and its phase-2 studies), findings.md with scaling_law.png and
+lr_transfer.png (the scaling laws of each phase 1), and datasets.png when several phase-1
 studies (datasets) are compared. It only reads, so it works on a running study.
 
 The storage is read once, into a :class:`~budget_hpo.report.snapshot.ReportSnapshot`
@@ -15,6 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from budget_hpo.report.datasets import datasets_plot
+from budget_hpo.report.findings import findings_markdown
+from budget_hpo.report.law_fits import snapshot_laws
+from budget_hpo.report.law_plots import lr_transfer_plot, scaling_law_plot
 from budget_hpo.report.plots import history_plot, pareto_plot, scaling_plot
 from budget_hpo.report.rescore import rescore_frame, rescore_section
 from budget_hpo.report.snapshot import ReportSnapshot, load_snapshot, with_phase2
@@ -63,7 +67,18 @@ def render_report(snapshot: ReportSnapshot, folder: Path,
     scaling_plot(snapshot, files[2])
     history_plot(snapshot, files[3])
     pareto_plot(snapshot, files[4])
+    files = (*files, *_findings(snapshot, folder))
     if len(snapshot.phase1) >= 2:  # several datasets: a line each
         files = (*files, folder / "datasets.png")
         datasets_plot(snapshot, files[-1])
     return Report(folder, frame, files)
+
+
+def _findings(snapshot: ReportSnapshot, folder: Path) -> tuple[Path, ...]:
+    """``findings.md``, ``scaling_law.png`` and ``lr_transfer.png``: the laws fitted once."""
+    files = (folder / "findings.md", folder / "scaling_law.png", folder / "lr_transfer.png")
+    laws = snapshot_laws(snapshot)
+    files[0].write_text(findings_markdown(snapshot, laws))
+    scaling_law_plot(laws, files[1])
+    lr_transfer_plot(laws, files[2])
+    return files

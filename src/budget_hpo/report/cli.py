@@ -22,8 +22,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Write the report of one or more studies into a folder."""
     parser = argparse.ArgumentParser(
         prog="budget-hpo-report", description="Report of budget-hpo studies: trials.csv, "
-        "summary.md, scaling.png, history.png, pareto.png (datasets.png with several phase-1 "
-        "studies). Reads only; works on a running study.")
+        "summary.md, scaling.png, history.png, pareto.png, findings.md (the scaling laws) with "
+        "scaling_law.png and lr_transfer.png (datasets.png with several phase-1 studies). "
+        "Reads only; works on a running study.")
     parser.add_argument("--storage", help=f"a URL without a password (PGPASSWORD, ~/.pgpass); "
                         f"default ${STORAGE_ENV}, else {DEFAULT_STORAGE}")
     parser.add_argument("--study", action="append", help="a study name or glob (repeat), e.g. "

@@ -3,8 +3,9 @@
 Per dataset: the winning budget × style (by fresh-seed mean where the study has seed
 replicates, else by the best value: the ranking phase 2 uses), its validation and test AUC with
 their 95% intervals, and its gaps to every registered baseline with their verdicts. Then whether
-the winners agree across datasets, and ``datasets.png``: per dataset, the best objective of each
-budget against exact parameters, one line per dataset, its linear baseline dotted.
+the winners agree across datasets, counting only the winners separable from their runner-up
+(:mod:`budget_hpo.report.separability`), and ``datasets.png``: per dataset, the best objective
+of each budget against exact parameters, one line per dataset, its linear baseline dotted.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import pandas as pd
 from budget_hpo.dataset_names import DEFAULT_FAMILY
 from budget_hpo.natural_sort import natural_key
 from budget_hpo.records import ModelRecord
+from budget_hpo.report.best_configs import KEYS, study_configs
 from budget_hpo.report.cells import num, ranked_value, replicated, with_ci
+from budget_hpo.report.separability import SEPARABLE_SDS, Separation, separation
 from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
 from budget_hpo.search.replicates import NO_FRESH, fresh_text
 from budget_hpo.trial.baselines import baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
-__all__ = ["dataset_winners", "datasets_plot", "datasets_section"]
+__all__ = ["agreement_lines", "dataset_winners", "datasets_plot", "datasets_section"]
 
 
 def dataset_winners(snapshot: ReportSnapshot) -> pd.DataFrame:
@@ -53,15 +56,39 @@ def _gap(row: Any, name: str) -> str:
     return text if np.isnan(low) else f"{text}: {verdict(low, high)}"
 
 
-def _agreement(winners: pd.DataFrame, key: str, label: str) -> str:
-    picks = winners.dropna(subset=[key])
-    values = sorted({str(v) for v in picks[key]}, key=natural_key)
-    if len(picks) < 2:
-        return f"- {label}: only {len(picks)} dataset with a winner; nothing to compare."
+def _agreement(separations: list[tuple[str, Separation]], label: str) -> str:
+    """Whether the datasets' winners by one key agree, counting only the winners separable from
+    their runner-up; the others are named as not separable."""
+    counted = [(d, s.winner.key(s.by)) for d, s in separations if s.separable]
+    apart = ", ".join(f"{d}{_why_not(s)}" for d, s in separations if not s.separable)
+    rest = f"; not separable on {apart}" if apart else ""
+    if len(counted) < 2:
+        return (f"- {label}: {len(counted)} dataset{'s' if len(counted) != 1 else ''} with a "
+                f"winner separable from its runner-up; nothing to compare{rest}.")
+    values = sorted({v for _, v in counted}, key=natural_key)
     if len(values) == 1:
-        return f"- {label}: **{values[0]}** wins on all {len(picks)} datasets (they agree)."
-    each = ", ".join(f"{d} → {v}" for d, v in zip(picks["dataset"], picks[key], strict=True))
-    return f"- {label}: the datasets **disagree** ({each})."
+        return (f"- {label}: **{values[0]}** wins on all {len(counted)} datasets where the "
+                f"winner is separable (they agree){rest}.")
+    each = ", ".join(f"{d} → {v}" for d, v in counted)
+    return f"- {label}: the datasets **disagree** ({each}){rest}."
+
+
+def _why_not(found: Separation) -> str:
+    if found.runner_up is None:
+        return f" (one {found.by} searched)"
+    return " (no seed SD)" if found.separable is None else ""
+
+
+def agreement_lines(snapshot: ReportSnapshot) -> list[str]:
+    """Per key (budget, style, budget × style): do the phase-1 studies' winners agree? A winner
+    counts only where it is separable from its runner-up
+    (:class:`~budget_hpo.report.separability.Separation`)."""
+    lines = []
+    for by, label in zip(KEYS, ("Budget", "Style", "Budget × style"), strict=True):
+        found = [(study.dataset_name, separation(study_configs(study), by, study.maximize))
+                 for study in snapshot.phase1]
+        lines.append(_agreement([(d, s) for d, s in found if s is not None], label))
+    return lines
 
 
 def _family(recorded: ModelRecord | None, trial_model: Any) -> str:
@@ -110,13 +137,10 @@ def datasets_section(snapshot: ReportSnapshot) -> list[str]:
                      f"{r['params_style']} | {ranked} | {with_ci(r, 'val_auc')} | "
                      f"{with_ci(r, 'test_auc')} | "
                      + " | ".join(_gap(r, n) for n in names) + " |")
-    has = winners["params_budget"].notna()
-    winners["config"] = (winners["params_budget"].astype(str) + " × "
-                         + winners["params_style"].astype(str)).where(has)
-    return [*lines, "", "Do the winners agree?", "",
-            _agreement(winners, "params_budget", "Budget"),
-            _agreement(winners, "params_style", "Style"),
-            _agreement(winners, "config", "Budget × style"), *_families(winners), "",
+    return [*lines, "", "Do the winners agree? A winner counts only where it is separable "
+            "from its runner-up (the best config of another budget, style or both: "
+            f"their gap exceeds {SEPARABLE_SDS:g} × the pooled seed SD).", "",
+            *agreement_lines(snapshot), *_families(winners), "",
             "Gaps are the paired 95% block-bootstrap intervals of (model − baseline) on the "
             "validation origins; `datasets.png` plots each dataset's best per budget.", ""]
 

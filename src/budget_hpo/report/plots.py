@@ -18,12 +18,18 @@ from budget_hpo.report.snapshot import ReportSnapshot
 from budget_hpo.report.studies import trials_frame
 from budget_hpo.trial.baselines import baselines, metric_keys
 
-__all__ = ["baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
+__all__ = ["STYLE_COLORS", "baseline_bands", "history_plot", "pareto_plot", "scaling_plot"]
 
-def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
-    """Every registered baseline's AUC as a horizontal band (its 95% interval) and line, in its
-    registered colour. Every trial of a study scores them on the same origins, so the median is
-    their value."""
+STYLE_COLORS = {"shallow": "tab:blue", "deep": "tab:orange"}  # every figure's colour of a style
+
+
+def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val", bands: bool = True
+                   ) -> list[float]:
+    """Every registered baseline's AUC as a horizontal band (its 95% interval; ``bands=False``:
+    none, where a figure's own bands would be confused with them) and line, in its registered
+    colour. Every trial of a study scores them on the same origins, so the median is their
+    value. Returns the values drawn."""
+    drawn = []
     for baseline in baselines():
         keys = metric_keys(baseline.name, split)
         value, low, high = (pd.to_numeric(col(frame, key)).median()
@@ -32,8 +38,10 @@ def baseline_bands(ax: Any, frame: pd.DataFrame, split: str = "val") -> None:
             continue
         ax.axhline(value, color=baseline.color, lw=1.2, ls=":",
                    label=f"{baseline.name} baseline {value:.3f}")
-        if not (pd.isna(low) or pd.isna(high)):
+        drawn.append(float(value))
+        if bands and not (pd.isna(low) or pd.isna(high)):
             ax.axhspan(low, high, color=baseline.color, alpha=0.12, lw=0)
+    return drawn
 
 
 def _scaling_points(done: pd.DataFrame, maximize: bool) -> list[tuple[Any, ...]]:
@@ -62,8 +70,9 @@ def _maximize(snapshot: ReportSnapshot) -> bool:
 
 
 def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
-    """Best objective per (phase, budget, style) against exact parameter count, with a trend:
-    error bars from seed replicates (thick) or the origin bootstrap (thin), baselines as bands."""
+    """Best objective per (phase, budget, style) against exact parameter count: error bars from
+    seed replicates (thick) or the origin bootstrap (thin), baselines as bands. Trends are the
+    fitted laws of ``scaling_law.png`` (:mod:`budget_hpo.report.law_plots`), drawn there only."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,9 +88,8 @@ def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
     done["kind"] = np.where(phase2, "phase 2", "phase 1")
     done = done.dropna(subset=["params_exact"])
     points = _scaling_points(done, maximize)
-    colors = {"shallow": "tab:blue", "deep": "tab:orange"}
     for kind, marker in (("phase 1", "o"), ("phase 2", "*")):
-        for style, color in colors.items():
+        for style, color in STYLE_COLORS.items():
             mine = [p for p in points if p[0] == kind and p[1] == style]
             if not mine:
                 continue
@@ -97,13 +105,6 @@ def scaling_plot(snapshot: ReportSnapshot, path: Path) -> None:
                        zorder=3)
     if maximize:
         baseline_bands(ax, done)
-    trend = [(p[2], p[3]) for p in points if p[0] == "phase 1"]
-    if len({x for x, _ in trend}) >= 2:
-        lx = np.log10([x for x, _ in trend])
-        slope, intercept = np.polyfit(lx, [y for _, y in trend], 1)
-        grid = np.linspace(lx.min(), lx.max(), 50)
-        ax.plot(10**grid, slope * grid + intercept, "k--", lw=1,
-                label=f"trend: {slope:+.4f} per 10× params")
     ax.set_xscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("best validation objective")

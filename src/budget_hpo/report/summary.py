@@ -14,6 +14,7 @@ from budget_hpo.phase2.ranking import rank_budgets
 from budget_hpo.phase2.spec import ranked_outcomes
 from budget_hpo.report.cells import col, with_ci
 from budget_hpo.report.datasets import datasets_section
+from budget_hpo.report.separability import SEPARABLE_SDS, separable
 from budget_hpo.report.snapshot import ReportSnapshot, StudySnapshot
 from budget_hpo.report.studies import trials_frame
 from budget_hpo.search.replicates import NO_FRESH, SeedStats, pooled_sd
@@ -174,19 +175,21 @@ def _seeds_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
 def _separability(top: tuple[str, SeedStats | None, float],
                   nxt: tuple[str, SeedStats | None, float], sign: float,
                   noise: float) -> list[str]:
-    """Whether the top budget is separable from the next: their gap against twice the pooled
-    seed SD; a budget ranked by its selected value is named as such."""
+    """Whether the top budget is separable from the next
+    (:func:`~budget_hpo.report.separability.separable`); a budget ranked by its selected value
+    is named as such."""
     gap = sign * (top[2] - nxt[2])
-    if math.isnan(noise):
+    apart = separable(gap, noise)
+    if apart is None:
         lines = [f"Whether the top budget {top[0]} is separable from the next, {nxt[0]} (gap "
                  f"{gap:.4f}), cannot be said: no replicated config has two fresh seeds, so "
                  "there is no seed SD."]
     else:
-        separable = gap > 2 * noise
-        lines = [f"The top budget {top[0]} is {'separable' if separable else 'NOT separable'} "
+        lines = [f"The top budget {top[0]} is {'separable' if apart else 'NOT separable'} "
                  f"from the next, {nxt[0]}: gap {gap:.4f} "
-                 f"{'>' if separable else '<='} 2 × pooled seed SD ({2 * noise:.4f})"
-                 + ("." if separable else ": the ranking is within seed noise.")]
+                 f"{'>' if apart else '<='} {SEPARABLE_SDS:g} × pooled seed SD "
+                 f"({SEPARABLE_SDS * noise:.4f})"
+                 + ("." if apart else ": the ranking is within seed noise.")]
     bare = [b for b, s, _ in (top, nxt) if s is None]
     if bare:
         lines.append(f"{' and '.join(bare)}: {NO_FRESH}; a selected value is flattered by "
@@ -273,6 +276,8 @@ def summary_markdown(snapshot: ReportSnapshot) -> str:
               "(objective by trial), `pareto.png` (every trial against parameters and training "
               "time, the Pareto front)" + (", `datasets.png` (one line per dataset)"
                                             if len(phase1) >= 2 else "")
-              + ". Trials: `trials.csv`.", "",
+              + ". Trials: `trials.csv`. The scaling laws, their extrapolation check, the "
+              "learning-rate trend, the winners beside the baselines and what is within noise: "
+              "`findings.md`, with `scaling_law.png` and `lr_transfer.png`.", "",
               f"Browse the studies live: `{snapshot.dashboard}`", ""]
     return "\n".join(lines)
