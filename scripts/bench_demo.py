@@ -1,11 +1,13 @@
-"""The demo's wall time at another revision and at this working tree, measured in one run.
+"""The demo's wall time: this working tree alone, or against another revision in one run.
 
-Each side runs ``budget-hpo -m search=demo`` (the same command, study and seeds) as a fresh
-process in an empty folder: this tree as installed (``pip install -e .``), the other revision from
-a ``git worktree`` of it put first on ``PYTHONPATH``. Both sides alternate ``--reps`` times, so
-the machine's drift hits both.
+Each run is ``budget-hpo -m search=demo`` (the same command, study and seeds) as a fresh process
+in an empty folder: this tree as installed (``pip install -e .``), and with ``--base`` the other
+revision from a ``git worktree`` of it put first on ``PYTHONPATH``; the sides alternate ``--reps``
+times, so the machine's drift hits both. Each run prints its wall time and its trials per study
+(phase 1, and the phase-2 studies the demo runs).
 
-    python scripts/bench_demo.py --base 15d91e0          # ~15 minutes on 2 cores
+    python scripts/bench_demo.py                         # ~3 minutes on 2 cores
+    python scripts/bench_demo.py --reps 3
     python scripts/bench_demo.py --base HEAD~3 --reps 2 -- trainer.max_steps=60
 """
 
@@ -31,8 +33,8 @@ def checkout(rev: str, folder: Path) -> Path:
     return folder / "src"
 
 
-def demo(src: Path | None, extra: list[str], folder: Path) -> tuple[float, int]:
-    """(wall seconds, trials in the demo's phase-1 study) of one demo run in ``folder``."""
+def demo(src: Path | None, extra: list[str], folder: Path) -> tuple[float, dict[str, int]]:
+    """(wall seconds, study name -> its trials) of one demo run in ``folder``."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")])
@@ -49,15 +51,12 @@ def demo(src: Path | None, extra: list[str], folder: Path) -> tuple[float, int]:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = f"sqlite:///{folder}/multirun/demo.db"
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage)
-             if not s.study_name.endswith("-replicates")]
-    trials = len(optuna.load_study(study_name=names[0], storage=storage).trials)
-    return wall, trials
+    return wall, {s.study_name: s.n_trials for s in optuna.get_all_study_summaries(storage)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", required=True, help="the revision to compare against")
+    parser.add_argument("--base", help="a revision to compare against (default: none)")
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("extra", nargs="*", help="overrides for both sides (after --)")
     args = parser.parse_args()
@@ -68,17 +67,26 @@ def main() -> None:
                          f"pip install --no-deps -e {ROOT}")
     walls: dict[str, list[float]] = {"base": [], "this tree": []}
     with tempfile.TemporaryDirectory() as tmp:
-        base_src = checkout(args.base, Path(tmp) / "base")
+        sides: list[tuple[str, Path | None]] = [("this tree", None)]
+        if args.base:
+            sides.insert(0, ("base", checkout(args.base, Path(tmp) / "base")))
         try:
             for rep in range(args.reps):
-                for side, src in (("base", base_src), ("this tree", None)):
+                for side, src in sides:
                     wall, trials = demo(src, args.extra, Path(tmp) / f"{side}-{rep}")
                     walls[side].append(wall)
-                    print(f"rep {rep} {side:9s} {wall:7.1f} s, {trials} phase-1 trials", flush=True)
+                    counts = ", ".join(f"{n} {name}" for name, n in sorted(trials.items()))
+                    print(f"rep {rep} {side:9s} {wall:7.1f} s; trials: {counts}", flush=True)
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(Path(tmp) / "base")], capture_output=True)
-    base, this = statistics.median(walls["base"]), statistics.median(walls["this tree"])
+            if args.base:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                str(Path(tmp) / "base")], capture_output=True)
+    this = statistics.median(walls["this tree"])
+    if not args.base:
+        print(f"\ndemo wall: {this:.1f} s (median of {args.reps}; {min(walls['this tree']):.1f}"
+              f"-{max(walls['this tree']):.1f} s)")
+        return
+    base = statistics.median(walls["base"])
     print(f"\ndemo wall: base {args.base} {base:.1f} s, this tree {this:.1f} s: "
           f"{this / base:.3f} x")
 

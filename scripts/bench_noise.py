@@ -1,7 +1,7 @@
 """How noisy is a ranking? Phase 1 at demo scale, three times with different sampler seeds.
 
-For each run (the demo's data, training and early stop; model seed 0; TPE seeded 0, 1, 2):
-the seed standard deviation of the best config (its seed replicates), the width of the 95%
+For each run (the demo's phase 1: its data, training and early stop; model seed 0; TPE seeded
+0, 1, 2): the seed standard deviation of the best config (its seed replicates), the width of the 95%
 block-bootstrap interval of its validation AUC, the extra compute the replicates cost as a
 share of the phase, and whether the top budget by single best value is still the top budget
 by fresh-seed mean (the replicates alone, the selected value left out).
@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+STUDY = "budget-hpo-demo-synthetic_nonlinear"  # the demo's phase 1 (its phase 2 is not run here)
 
 
 def main() -> None:
@@ -40,12 +42,13 @@ def main() -> None:
             proc = subprocess.run(
                 ["budget-hpo", "-m", "search=demo", f"hydra.sweeper.storage={storage}",
                  f"hydra.sweeper.sampler.seed={run}", f"hydra.sweep.dir={tmp}/sweep{run}",
-                 f"search.phase2.config_dir={tmp}/conf{run}"], capture_output=True, text=True)
+                 f"search.phase2.config_dir={tmp}/conf{run}", "search.phase2.run=false"],
+                capture_output=True, text=True)
             if proc.returncode:
                 sys.exit(proc.stderr[-3000:])
             wall = time.perf_counter() - start
-            study = optuna.load_study(study_name="budget-hpo-demo-synthetic", storage=storage)
-            reps = optuna.load_study(study_name="budget-hpo-demo-synthetic-replicates", storage=storage)
+            study = optuna.load_study(study_name=STUDY, storage=storage)
+            reps = optuna.load_study(study_name=f"{STUDY}-replicates", storage=storage)
             seeds = seed_stats(study, reps)
             complete = [t for t in study.trials if t.state.name == "COMPLETE"]
             best = study.best_trial

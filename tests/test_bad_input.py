@@ -93,6 +93,8 @@ TRIAL_ROWS: list[tuple[str, Callable[[Path], list[str]], str]] = [
     ("loss", lambda t: ["model.loss=huber"], "model.loss=huber"),
     ("devices zero", lambda t: ["trainer.devices=0"], "trainer.devices=0"),
     ("horizon zero", lambda t: ["data.horizon=0"], "data.horizon=0"),
+    ("market share above 1", lambda t: ["data.generator.market_share=1.5"],
+     "data.generator.market_share=1.5"),
     ("val_size below horizon", lambda t: ["data.horizon=3", "data.val_size=2"], "data.val_size=2"),
     ("max_steps zero", lambda t: ["trainer.max_steps=0"], "trainer.max_steps=0"),
     ("eval_step zero", lambda t: ["trainer.eval_step=0"], "trainer.eval_step=0"),

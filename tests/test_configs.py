@@ -29,7 +29,7 @@ def test_groups_hold_the_contracted_options():
         "default", "dropout_low", "dropout_mid", "dropout_high", "lr_low", "lr_high", "wd_none", "wd_high",
     }
     assert set(group_options("model")) >= {"itransformer", "patchtst"}
-    assert set(group_options("data")) >= {"synthetic", "csv"}
+    assert set(group_options("data")) >= {"synthetic", "synthetic_nonlinear", "csv"}
     assert set(group_options("trainer")) >= {"cpu", "gpu", "smoke"}
     assert set(group_options("objective")) >= {"auc", "mse", "mae"}
     assert group_options("logger") == ["csv", "mlflow", "none", "tensorboard"]
@@ -39,10 +39,10 @@ def test_groups_hold_the_contracted_options():
 def test_every_option_composes_and_validates(compose_cfg, group, option):
     cfg = compose_cfg([f"{group}={option}"])
     if group == "data":  # data.source names the loader; data.name, the dataset (see pooling)
-        assert cfg.data.source == option
+        assert cfg.data.source == option.split("_")[0]  # both embedded panels: one generator
     elif group != "forced":
         assert getattr(cfg, group).name == option
-    if group != "data" or option == "synthetic":
+    if group != "data" or option.startswith("synthetic"):
         check_config(cfg)
 
 

@@ -118,25 +118,6 @@ def test_phase1_writes_phase2_files_and_report_then_phase2_runs(tmp_path):
     assert row.split("|")[2].strip() != "–"  # linked to its phase 1 through the recorded parent
 
 
-def test_readme_main_job_runs_the_whole_flow_with_the_tiny_model(tmp_path):
-    """The README's ``budget-hpo -m search=demo`` as composed (two trials at a time under joblib,
-    its own storage and phase-2 folder, its early stop), with the tiny fixture model: the flow
-    with the real iTransformer is the phase-1 -> phase-2 test above; the demo's own figures
-    come from scripts/bench_demo.py."""
-    proc = run_app(["-m", "search=demo", "model=tiny", f"hydra.sweep.dir={tmp_path}/demo"],
-                   cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    study = optuna.load_study(study_name="budget-hpo-demo-synthetic",
-                              storage=f"sqlite:///{tmp_path}/multirun/demo.db")
-    forced = [t.user_attrs.get("forced_id") for t in study.trials if t.user_attrs.get("forced")]
-    assert len(forced) == 11 and forced[0] == "G1-750k-shallow"
-    assert len(study.trials) > 11  # TPE trials followed the forced ones
-    assert "early_stop" in study.user_attrs and len(study.trials) < 30  # converged before n_trials
-    assert len(list((tmp_path / "multirun" / "demo_conf" / "search" / "budget-hpo-demo-synthetic").glob(
-        "phase2_*.yaml"))) == 2
-    assert (tmp_path / "demo" / "report" / "summary.md").exists()
-
-
 def test_two_datasets_then_the_cross_dataset_report(tmp_path):
     """Each dataset's phase 1 is its own study (named after the file); the report given a glob
     of them compares the winners and draws one line per dataset."""

@@ -54,12 +54,17 @@ class Phase2Callback(Callback):
                      "last trial); budget-hpo-phase2 and budget-hpo-report write them on demand")
             return
         study = open_study(storage, name)
+        settings = typed_config(config).search.phase2
         try:
-            write_phase2_files(study, storage, typed_config(config).search.phase2,
-                               experiment_of(config))
+            outcomes = write_phase2_files(study, storage, settings, experiment_of(config))
         except ConfigError as err:
             log.warning("phase 2 files not written: %s", err)
+            outcomes = []
         kill_point("mid_phase2_write")
+        if settings.run and outcomes:
+            from budget_hpo.phase2.launch import run_phase2_files
+
+            run_phase2_files(outcomes, sweep_dir, settings.run_overrides)
         _store_checkpoints(config, study)
         folder = sweep_dir / "report"
         try:
@@ -68,9 +73,11 @@ class Phase2Callback(Callback):
             log.warning("report not written: %s", err)
             return
         phase_end_written(study)
+        log.info("browse the studies: %s", dashboard_command(storage))
         log.info("report of %d trials: %s/summary.md (and %s)", len(report.trials), folder,
                  ", ".join(f.name for f in report.files if f.name != "summary.md"))
-        log.info("browse the studies: %s", dashboard_command(storage))
+        for line in report.headline:  # the last lines: where to look, then what was found
+            log.info("headline: %s", line)
 
 
 def _store_checkpoints(config: DictConfig, study: Any) -> None:

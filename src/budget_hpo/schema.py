@@ -21,26 +21,10 @@ from omegaconf.errors import MissingMandatoryValue
 from budget_hpo.errors import ConfigError
 
 __all__ = [
-    "AnchoredExtreme",
-    "ArchConfig",
-    "BootstrapConfig",
-    "BudgetConfig",
-    "Config",
-    "DataConfig",
-    "EarlyStopConfig",
-    "ForcedConfig",
-    "ForcedEntry",
-    "ModelConfig",
-    "ObjectiveConfig",
-    "Phase2Config",
-    "RegularizationConfig",
-    "ReplicatesConfig",
-    "SearchConfig",
-    "StyleConfig",
-    "SyntheticConfig",
-    "TrainerConfig",
-    "register_configs",
-    "typed_config",
+    "AnchoredExtreme", "ArchConfig", "BootstrapConfig", "BudgetConfig", "Config", "DataConfig",
+    "EarlyStopConfig", "ForcedConfig", "ForcedEntry", "ModelConfig", "ObjectiveConfig",
+    "Phase2Config", "RegularizationConfig", "ReplicatesConfig", "SearchConfig", "StyleConfig",
+    "SyntheticConfig", "TrainerConfig", "register_configs", "typed_config",
 ]
 
 
@@ -106,6 +90,10 @@ class SyntheticConfig:
     regime_ar: float = MISSING
     regime_stay: float = MISSING
     noise: float = MISSING
+    gated_terms: int = MISSING  # sign-gated relations in every series' returns (0: none)
+    gated_beta: float = MISSING
+    gated_max_lag: int = MISSING
+    market_share: float = MISSING
 
 
 @dataclass
@@ -206,6 +194,8 @@ class Phase2Config:
     config_dir: str | None = MISSING
     params: dict[str, str] = MISSING  # name -> Hydra sweep expression, as hydra.sweeper.params
     transfer_lr: bool = MISSING  # each file's first trial: the lr phase 1's lr law predicts
+    run: bool = MISSING  # run each written file's sweep when phase 1 ends (the demo)
+    run_overrides: list[str] = MISSING  # extra overrides for those runs
 
 
 @dataclass
@@ -239,6 +229,7 @@ class SearchConfig:
     name: str = MISSING
     budgets: list[str] = MISSING
     forced: bool = MISSING
+    random_startup: int = MISSING  # random trials after the forced ones, before TPE models
     early_stop: EarlyStopConfig = field(default_factory=EarlyStopConfig)
     max_failure_share: float = MISSING
     min_trials_before_abort: int = MISSING

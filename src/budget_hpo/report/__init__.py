@@ -17,6 +17,7 @@ import pandas as pd
 
 from budget_hpo.report.datasets import datasets_plot
 from budget_hpo.report.findings import findings_markdown
+from budget_hpo.report.headline import headline
 from budget_hpo.report.law_fits import snapshot_laws
 from budget_hpo.report.law_plots import lr_transfer_plot, scaling_law_plot
 from budget_hpo.report.plots import history_plot, pareto_plot, scaling_plot
@@ -39,6 +40,7 @@ class Report:
     folder: Path
     trials: pd.DataFrame
     files: tuple[Path, ...]
+    headline: tuple[str, ...] = ()  # each phase-1 study's headline (report.headline), its lines
 
 
 def write_report(storage: str, folder: Path, names: Sequence[str] | None = None,
@@ -67,18 +69,24 @@ def render_report(snapshot: ReportSnapshot, folder: Path,
     scaling_plot(snapshot, files[2])
     history_plot(snapshot, files[3])
     pareto_plot(snapshot, files[4])
-    files = (*files, *_findings(snapshot, folder))
+    found, top = _findings(snapshot, folder)
+    files = (*files, *found)
     if len(snapshot.phase1) >= 2:  # several datasets: a line each
         files = (*files, folder / "datasets.png")
         datasets_plot(snapshot, files[-1])
-    return Report(folder, frame, files)
+    return Report(folder, frame, files, top)
 
 
-def _findings(snapshot: ReportSnapshot, folder: Path) -> tuple[Path, ...]:
-    """``findings.md``, ``scaling_law.png`` and ``lr_transfer.png``: the laws fitted once."""
+def _findings(snapshot: ReportSnapshot,
+              folder: Path) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """``findings.md``, ``scaling_law.png`` and ``lr_transfer.png`` (the laws fitted once), and
+    the headline of each phase-1 study (its dataset's name first where there are several)."""
     files = (folder / "findings.md", folder / "scaling_law.png", folder / "lr_transfer.png")
     laws = snapshot_laws(snapshot)
     files[0].write_text(findings_markdown(snapshot, laws))
     scaling_law_plot(laws, files[1])
     lr_transfer_plot(laws, files[2])
-    return files
+    named = len(laws) >= 2
+    top = tuple(f"{f.study.dataset_name}: {line}" if named else line
+                for f in laws for line in headline(f))
+    return files, top

@@ -19,10 +19,12 @@ from budget_hpo.laws.curves import PowerLaw
 from budget_hpo.report.datasets import agreement_lines
 from budget_hpo.report.findings_tables import (
     configs_section,
+    exponent_text,
     noise_section,
     span,
     winners_section,
 )
+from budget_hpo.report.headline import headline
 from budget_hpo.report.law_fits import POOLED, LawFit, StudyLaws, snapshot_laws
 from budget_hpo.report.law_points import LAW_METRICS
 from budget_hpo.report.lr_fits import STEP_UP, LrFit
@@ -40,14 +42,6 @@ def law_text(law: ScalingLaw, label: str) -> str:
                 f"{c.alpha:.4g})")
     return (f"{label} = {c.intercept:.4g} {'+' if c.slope >= 0 else '−'} "
             f"{abs(c.slope):.4g}·log10 N")
-
-
-def exponent_text(law: ScalingLaw) -> str:
-    """``α 0.31 [0.12, 0.55]`` or ``slope +0.0123 [+0.0041, +0.02] per tenfold parameters``."""
-    e = law.exponent
-    if isinstance(law.curve, PowerLaw):
-        return f"α {e.value:.4g} [{e.low:.4g}, {e.high:.4g}]"
-    return f"slope {e.value:+.4g} [{e.low:+.4g}, {e.high:+.4g}] per tenfold parameters"
 
 
 def _laws_section(laws: StudyLaws) -> list[str]:
@@ -175,6 +169,9 @@ def _study_part(laws: StudyLaws) -> list[str]:
     if study.children:
         lines.append(f"Phase 2 ({', '.join(study.children)}) is left out: it searched only "
                      "the top budgets further, and the laws compare budgets on one search.")
+    top = headline(laws)
+    if top:
+        lines += ["", "**Headline**", "", *(f"- {line}" for line in top)]
     return [*lines, "", *configs_section(laws), *_laws_section(laws),
             *_extrapolation_section(laws), *_lr_section(laws), *winners_section(laws),
             *noise_section(laws)]

@@ -13,7 +13,8 @@ import math
 import statistics
 
 from budget_hpo.intervals import Interval
-from budget_hpo.laws import NO_EVIDENCE
+from budget_hpo.laws import NO_EVIDENCE, ScalingLaw
+from budget_hpo.laws.curves import PowerLaw
 from budget_hpo.report.best_configs import KEYS, RankedConfig
 from budget_hpo.report.law_fits import StudyLaws
 from budget_hpo.report.law_points import LAW_METRICS
@@ -22,7 +23,8 @@ from budget_hpo.search.replicates import NO_FRESH
 from budget_hpo.trial.baselines import SPLITS, baseline_names, metric_keys
 from budget_hpo.trial.bootstrap import verdict
 
-__all__ = ["configs_section", "interval_text", "noise_section", "span", "winners_section"]
+__all__ = ["configs_section", "exponent_text", "interval_text", "noise_section", "span",
+           "winners_section"]
 
 
 def span(x: float) -> str:
@@ -36,6 +38,14 @@ def interval_text(x: Interval | None, sign: str = "") -> str:
     bounds = ("" if math.isnan(x.low) or math.isnan(x.high)
               else f" [{x.low:{sign}.4g}, {x.high:{sign}.4g}]")
     return f"{x.value:{sign}.4g}{bounds}"
+
+
+def exponent_text(law: ScalingLaw) -> str:
+    """``α 0.31 [0.12, 0.55]`` or ``slope +0.0123 [+0.0041, +0.02] per tenfold parameters``."""
+    e = law.exponent
+    if isinstance(law.curve, PowerLaw):
+        return f"α {e.value:.4g} [{e.low:.4g}, {e.high:.4g}]"
+    return f"slope {e.value:+.4g} [{e.low:+.4g}, {e.high:+.4g}] per tenfold parameters"
 
 
 def _seeds(config: RankedConfig) -> str:

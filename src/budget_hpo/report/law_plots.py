@@ -174,21 +174,19 @@ def _lr_panel(ax: Any, laws: StudyLaws) -> None:
     ax.errorbar([lr.next_up], [p.value], yerr=[[p.value - p.low], [p.high - p.value]], fmt="*",
                 color="tab:red", ms=12, capsize=4,
                 label=f"next up, {lr.next_up:,}: {p.value:.3g} [{p.low:.3g}, {p.high:.3g}]")
-    for check in lr.phase2:
-        ax.scatter([check.n_params], [check.lr], marker="X", s=70, color="tab:green", zorder=5)
-        ax.annotate(f"phase 2 {check.budget}: {check.outcome}", (check.n_params, check.lr),
-                    textcoords="offset points", xytext=(-6, -12), ha="right", fontsize=7,
-                    color="tab:green")
     ax.scatter([], [], s=40, color="black", label="each budget's best trial's lr")
     ax.scatter([], [], s=30, facecolors="none", edgecolors="grey", label="its next best two")
-    if lr.phase2:
-        ax.scatter([], [], marker="X", s=70, color="tab:green", label="phase 2's best lr")
+    for check in lr.phase2:  # the outcome in the legend: beside the points it would cover them
+        ax.scatter([check.n_params], [check.lr], marker="X", s=70, color="tab:green", zorder=5,
+                   label=f"phase 2 {check.budget}'s best lr {check.lr:.3g}: {check.outcome}")
+        ax.annotate(check.budget, (check.n_params, check.lr), textcoords="offset points",
+                    xytext=(6, -10), fontsize=7, color="tab:green")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("exact parameter count")
     ax.set_ylabel("learning rate")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
 
 
 def lr_transfer_plot(all_laws: Sequence[StudyLaws], path: Path) -> None:
@@ -198,7 +196,7 @@ def lr_transfer_plot(all_laws: Sequence[StudyLaws], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, max(1, len(all_laws)), figsize=(6.5 * max(1, len(all_laws)), 4.6),
+    fig, axes = plt.subplots(1, max(1, len(all_laws)), figsize=(6.5 * max(1, len(all_laws)), 5.6),
                              dpi=110, squeeze=False)
     for ax, laws in zip(axes[0], all_laws, strict=False):
         _lr_panel(ax, laws)

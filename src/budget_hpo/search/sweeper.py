@@ -73,10 +73,10 @@ __all__ = ["BudgetSweeperImpl"]
 
 log = logging.getLogger(__name__)
 
-# Optuna flags its heartbeat API as experimental and expects it under Study.optimize; the sweeper
-# drives heartbeats itself (budget_hpo.search.heartbeat), so these warnings say nothing to a user.
+# Heartbeats are driven here (search.heartbeat), not by Study.optimize; a forced config may lie
+# outside TPE's space by design (the demo's). Optuna's warnings on both say nothing to a user.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+warnings.filterwarnings("ignore", message="Heartbeat of storage|Fixed parameter .* out of range")
 
 SAMPLER_WHITELIST = ("hydra_plugins.hydra_optuna_sweeper.*", "optuna.samplers.*")
 
@@ -117,7 +117,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         sampler = OmegaConf.to_container(self.sampler_config, resolve=True)
         assert isinstance(sampler, dict)
         if "n_startup_trials" in sampler and self.forced:
-            sampler["n_startup_trials"] = len(self.forced)  # the forced trials are the start-up
+            sampler["n_startup_trials"] = len(self.forced) + search.random_startup  # + random
         self.sampler = instantiate(sampler, _execution_whitelist_=SAMPLER_WHITELIST)
         data = self.settings.data
         self.dataset = dataset_name(data.name, config.hydra.runtime.choices.get("data"),

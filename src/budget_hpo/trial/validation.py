@@ -138,6 +138,7 @@ def check_search(
     budget_grid(search.budgets, budgets)  # counts or budget options, each named once
     at_least("hydra.sweeper.n_trials", n_trials, 1)
     at_least("hydra.sweeper.n_jobs", n_jobs, 1)
+    at_least("search.random_startup", search.random_startup, 0)
     check_early_stop(search.early_stop)
     if is_auto(search.early_stop) and not search.forced:
         raise ConfigError("search.early_stop.threshold", "auto",
