@@ -14,9 +14,7 @@ import pytest
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import SyntheticConfig
-from budget_hpo.trial.baselines import linear_scores
-from budget_hpo.trial.evaluation import direction_auc, horizon_change
-from budget_hpo.trial.run import prepare_data
+from budget_hpo.trial.ceilings import panel_ceiling
 from budget_hpo.trial.synthetic import gated_terms, synthetic_panel, synthetic_signal
 from tests.helpers import compose
 
@@ -90,17 +88,10 @@ def ceiling_and_ridge(data: str, seed: int) -> tuple[float, float]:
     """Test AUC (horizon 1, threshold 0) of the generator's noise-free signal (the planted
     ceiling) and of the project's ridge baseline, on the splits and origins a trial lays out."""
     cfg = compose([f"data={data}", f"data.generator.seed={seed}", *DEMO_SIZES])
-    loaded, splits = prepare_data(cfg)
-    values = loaded.values[: splits.length]
-    origins = splits.test_origins
-    assert len(origins) == 150
-    realised = horizon_change(values, origins, 1)
-    # the signal of step c+1 is the oracle's forecast from origin c; its rows are the panel's
-    signal = synthetic_signal(cfg.data.generator)
-    assert signal.shape == loaded.values.shape
-    ceiling = direction_auc(realised, signal[origins + 1], 0.0)
-    ridge = direction_auc(realised, linear_scores(values, splits, 1, origins), 0.0)
-    return ceiling, ridge
+    assert synthetic_signal(cfg.data.generator).shape == (1200, 16)  # the panel's rows and order
+    found = panel_ceiling(cfg)
+    assert found.origins == 150
+    return found.ceiling, found.ridge
 
 
 # Measured (n_series=16, length=1200, val/test 150, horizon 1, eval_step 1), test AUC:

@@ -155,13 +155,13 @@ def search_summary(args: Sequence[str], n_forced: int, raw: DictConfig | None = 
     stop, n_trials = cfg.search.early_stop, int(sweeper.n_trials)
     check_search(cfg, n_trials=n_trials, n_jobs=int(sweeper.n_jobs),
                  direction=str(sweeper.direction), budgets=group_options("budget"))
+    randoms = cfg.search.random_startup if n_forced else 0  # the sweeper's rule: after forced
     lines = [
         f"search {cfg.search.name}: study {sweeper.study_name!s} in "
         f"{display_url(str(sweeper.storage))} "
         "(not opened)",
         f"trials: n_trials={n_trials} in total, the {n_forced} forced first"
-        + (f", then {randoms} random" if (randoms := cfg.search.random_startup * (n_forced > 0))
-           else "")
+        + (f", then {randoms} random" if randoms else "")
         + f" (TPE start-up trials), then up to {max(n_trials - n_forced - randoms, 0)} TPE; "
         f"n_jobs={sweeper.n_jobs}; direction {sweeper.direction}",
         f"early stop: once >= {stop.patience} trials are complete and the top {stop.top_k} lie "

@@ -83,7 +83,7 @@ def simulate(spec: SyntheticConfig) -> Simulation:
 
     The process, with ``e`` standard normal shocks and ``s_t`` a volatility regime:
 
-    * A quarter of the series are *leaders*: ``r_t = a·r_{t-1} + s_t·e_t`` (AR(1)).
+    * A ``leader_share`` of the series are *leaders*: ``r_t = a·r_{t-1} + s_t·e_t`` (AR(1)).
     * The rest are *followers*: each copies one leader with a lag of 1..``max_lag`` steps,
       ``r_t = beta·r^leader_{t-lag} + noise·s_t·e_t``: cross-series structure that a linear
       model on all series' lags captures.
