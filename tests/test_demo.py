@@ -34,7 +34,8 @@ def test_the_demo_composes_with_numeric_budgets_and_the_phase2_step():
     assert cfg.data.generator is not None and cfg.data.generator.gated_terms == 8
     assert [parse_count(b) for b in cfg.search.budgets] == [10_000, 40_000, 160_000]
     assert cfg.search.phase2.run and cfg.search.phase2.top_budgets == 2
-    assert "hydra/launcher=joblib" in cfg.search.phase2.run_overrides
+    assert cfg.search.phase2.run_jobs == 2 and "search.replicates.seeds=0" in (
+        cfg.search.phase2.run_overrides)
     plan = run_plan(["search=demo"])
     assert "16 forced configs; none trained." in plan  # the anchors rule on three budgets
     assert "shapes: 0 pinned (a budget file's table), 16 solved to their exact count" in plan
@@ -59,6 +60,10 @@ def test_the_demo_runs_the_whole_strategy_and_recovers_the_planted_answer(tmp_pa
         child = optuna.load_study(study_name=f"{STUDY}-{file.stem}", storage=storage)
         assert sum(t.state == TrialState.COMPLETE for t in child.trials) == 4
         assert child.trials[0].user_attrs.get("forced_id") == "first-trial"
+    sweeps = [tmp_path / "demo" / file.stem for file in files]  # both at once (run_jobs: 2)
+    starts = [(s / "0" / ".hydra" / "config.yaml").stat().st_mtime for s in sweeps]  # 1st job
+    ends = [(s / "optimization_results.yaml").stat().st_mtime for s in sweeps]
+    assert max(starts) < min(ends), (starts, ends)
     report = tmp_path / "demo" / "report"
     trials = pd.read_csv(report / "trials.csv")
     assert set(trials["study"]) == {STUDY, *(f"{STUDY}-{f.stem}" for f in files)}

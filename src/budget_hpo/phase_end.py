@@ -64,7 +64,7 @@ class Phase2Callback(Callback):
         if settings.run and outcomes:
             from budget_hpo.phase2.launch import run_phase2_files
 
-            run_phase2_files(outcomes, sweep_dir, settings.run_overrides)
+            run_phase2_files(outcomes, sweep_dir, settings.run_overrides, settings.run_jobs)
         _store_checkpoints(config, study)
         folder = sweep_dir / "report"
         try:

@@ -77,7 +77,7 @@ class TrialRecord(LossAttributes):
     def to_row(self) -> dict[str, Any]:
         """Every field flat, as a row of ``trials.csv``: :meth:`columns` (an unrecorded loss is
         None), then the recorded baseline metrics."""
-        fixed = {k: v for k, v in asdict(self).items() if k not in _MAPPINGS}
+        fixed = {name: getattr(self, name) for name in _FIXED_FIELDS}  # scalars: no deep copy
         return {**fixed, **{k: self.losses.get(k) for k in loss_names()}, **self.baselines}
 
     @classmethod
@@ -106,6 +106,10 @@ class TrialRecord(LossAttributes):
 
 
 _MAPPINGS = ("losses", "baselines")  # the fields that hold flat, named metrics
+
+_FIXED_FIELDS = tuple(f.name for f in fields(TrialRecord) if f.name not in _MAPPINGS)
+
+
 _RUN_FIELDS = {
     "forced", "forced_id", "retry_of", "stale", "job_dir", "fail_reason", "pruned", "steps_done",
 }

@@ -196,6 +196,7 @@ class Phase2Config:
     transfer_lr: bool = MISSING  # each file's first trial: the lr phase 1's lr law predicts
     run: bool = MISSING  # run each written file's sweep when phase 1 ends (the demo)
     run_overrides: list[str] = MISSING  # extra overrides for those runs
+    run_jobs: int = MISSING  # how many of those runs go at once (1: one after the other)
 
 
 @dataclass

@@ -234,7 +234,7 @@ def test_a_new_sqlite_file_created_by_another_process_at_once_is_opened(tmp_path
     create its tables; the loser's CREATE TABLE fails "already exists" and it opens again."""
     import sqlalchemy.exc
 
-    real, calls = optuna.storages.RDBStorage, []
+    real, calls = storage_kinds.BatchedRDBStorage, []
 
     def racing(url, **kwargs):
         calls.append(url)
@@ -244,7 +244,7 @@ def test_a_new_sqlite_file_created_by_another_process_at_once_is_opened(tmp_path
                                                   Exception("table studies already exists"))
         return real(url, **kwargs)
 
-    monkeypatch.setattr(optuna.storages, "RDBStorage", racing)
+    monkeypatch.setattr(storage_kinds, "BatchedRDBStorage", racing)
     url = f"sqlite:///{tmp_path}/new.db"
     storage = storage_kinds.SQLite(url).open(None, None)
     assert len(calls) == 2 and isinstance(storage, real) and storage.get_all_studies() == []
@@ -254,7 +254,34 @@ def test_a_new_sqlite_file_created_by_another_process_at_once_is_opened(tmp_path
         calls.append(url)
         raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(optuna.storages, "RDBStorage", broken)
+    monkeypatch.setattr(storage_kinds, "BatchedRDBStorage", broken)
     with pytest.raises(sqlalchemy.exc.OperationalError, match="disk I/O"):
         storage_kinds.SQLite(url).open(None, None)
     assert len(calls) == 1  # any other error is not retried
+
+
+def test_a_trials_record_is_written_in_one_commit_where_the_kind_can(url):
+    """A trial's record (about 80 attributes) is one transaction on the RDB kinds (one commit:
+    SQLite syncs the file at each) and one line each on a journal; either way every attribute
+    reads back, and a finished trial refuses them, as Optuna's own setter does."""
+    import sqlalchemy
+
+    from budget_hpo.search.study import set_user_attrs
+
+    study = open_study(url, f"attrs-{uuid.uuid4().hex[:8]}", direction="maximize")
+    trial = study.ask()
+    attrs = {f"metric_{i}": i / 7 for i in range(80)} | {"budget": "2M", "forced": True}
+    backend = getattr(study._storage, "_backend", study._storage)
+    commits: list[int] = []
+    if isinstance(backend, storage_kinds.BatchedRDBStorage):
+        sqlalchemy.event.listen(backend.engine, "commit", lambda conn: commits.append(1))
+    set_user_attrs(trial, attrs)
+    if isinstance(backend, storage_kinds.BatchedRDBStorage):
+        assert len(commits) == 1
+    else:
+        assert isinstance(storage_kind(url), Journal)
+    assert trial.user_attrs == attrs  # the trial object's own view, as set_user_attr keeps it
+    assert open_study(url, study.study_name).trials[0].user_attrs == attrs  # and the storage's
+    study.tell(trial, 1.0)
+    with pytest.raises(optuna.exceptions.UpdateFinishedTrialError):
+        set_user_attrs(trial, {"late": 1})

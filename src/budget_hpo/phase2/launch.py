@@ -2,7 +2,9 @@
 
 Each file runs as its own ``budget-hpo -m`` process, exactly as a user would run it from the
 file's header: a fresh Hydra, its own study, nothing of phase 1's process carried over but the
-overrides in ``search.phase2.run_overrides``. Its output goes to the terminal as it runs.
+overrides in ``search.phase2.run_overrides``. ``search.phase2.run_jobs`` of them run at once (the
+demo: both, each training its trials in turn on the thread phase 1's trials had); their output
+goes to the terminal as they run.
 """
 
 from __future__ import annotations
@@ -45,19 +47,28 @@ def phase2_command(file: Path, sweep_dir: Path, overrides: Sequence[str] = ()) -
 
 
 def run_phase2_files(outcomes: Sequence[WriteOutcome], root: Path,
-                     overrides: Sequence[str] = ()) -> list[Phase2Run]:
-    """Run each written (or unchanged) file's sweep in turn, into ``root/phase2_<budget>``.
+                     overrides: Sequence[str] = (), jobs: int = 1) -> list[Phase2Run]:
+    """Run each written (or unchanged) file's sweep into ``root/phase2_<budget>``, ``jobs`` at
+    a time (1: one after the other), in the files' order.
 
     A file edited by hand (its regenerated text went beside it, ``.new``) runs as edited. A sweep
-    that fails is logged and the next one still runs: phase 1's results stand either way.
+    that fails is logged and the others still run: phase 1's results stand either way.
     """
-    runs = []
+    waiting: list[tuple[Path, Path]] = []
     for outcome in outcomes:
         file = outcome.path if outcome.path.suffix == ".yaml" else outcome.path.with_suffix("")
-        sweep_dir = root / file.stem
-        args = phase2_command(file, sweep_dir, overrides)
-        log.info("phase 2: budget-hpo %s", " ".join(args))
-        code = subprocess.run([sys.executable, "-c", ENTRY, *args], check=False).returncode
+        waiting.append((file, root / file.stem))
+    running: list[tuple[Path, Path, subprocess.Popen[bytes]]] = []
+    runs = []
+    while waiting or running:
+        while waiting and len(running) < max(1, jobs):
+            file, sweep_dir = waiting.pop(0)
+            args = phase2_command(file, sweep_dir, overrides)
+            log.info("phase 2: budget-hpo %s", " ".join(args))
+            running.append((file, sweep_dir, subprocess.Popen([sys.executable, "-c", ENTRY,
+                                                               *args])))
+        file, sweep_dir, process = running.pop(0)
+        code = process.wait()
         if code != 0:
             log.warning("phase 2 of %s ended with exit code %d; see %s", file.name, code,
                         sweep_dir)

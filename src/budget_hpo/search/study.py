@@ -92,10 +92,23 @@ def enqueue_forced(
     return added
 
 
+def set_user_attrs(trial: optuna.Trial, attrs: Mapping[str, Any]) -> None:
+    """Set ``attrs`` on ``trial``: in one transaction where its storage can (the RDB kinds'
+    :class:`~budget_hpo.search.storage_kinds.BatchedRDBStorage`, behind Optuna's cache), else
+    one by one (a journal file: one line each)."""
+    storage: Any = trial.storage
+    batch = getattr(getattr(storage, "_backend", storage), "set_trial_user_attrs", None)
+    if batch is None:
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        return
+    batch(trial._trial_id, attrs)
+    trial._cached_frozen_trial.user_attrs.update(attrs)  # as Trial.set_user_attr keeps it
+
+
 def annotate(trial: optuna.Trial, **fields: Any) -> None:
     """Set some of a trial's :class:`TrialRecord` fields (the dataclass checks their names)."""
-    for key, value in TrialRecord(**fields).to_attrs().items():
-        trial.set_user_attr(key, value)
+    set_user_attrs(trial, TrialRecord(**fields).to_attrs())
 
 
 def record_result(trial: optuna.Trial, output_dir: Path) -> TrialRecord:
@@ -104,8 +117,7 @@ def record_result(trial: optuna.Trial, output_dir: Path) -> TrialRecord:
     path = output_dir / "result.json"
     if path.is_file():
         record = record.with_result(json.loads(path.read_text()))
-    for key, value in record.to_attrs().items():  # baseline metrics too: not init fields
-        trial.set_user_attr(key, value)
+    set_user_attrs(trial, record.to_attrs())  # baseline metrics too: not init fields
     return record
 
 

@@ -153,6 +153,7 @@ def check_search(
     at_least("search.replicates.top_k", search.replicates.top_k, 1)
     at_least("search.replicates.seeds", search.replicates.seeds, 0)
     at_least("search.artifacts.checkpoints_top_k", search.artifacts.checkpoints_top_k, 0)
+    at_least("search.phase2.run_jobs", search.phase2.run_jobs, 1)
 
 
 def check_early_stop(rule: EarlyStopConfig) -> None:
