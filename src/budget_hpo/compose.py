@@ -18,7 +18,8 @@ from budget_hpo.config_dirs import (
 )
 from budget_hpo.resolvers import register_resolvers
 
-__all__ = ["compose_config", "compose_variants", "composer", "normalize_budget_args", "split_args"]
+__all__ = ["compose_config", "compose_variants", "composer", "normalize_budget_args", "split_args",
+           "variants_in_app"]
 
 
 def normalize_budget_args(args: Sequence[str]) -> list[str]:
@@ -96,9 +97,20 @@ def compose_variants(args: Sequence[str], variants: Sequence[Mapping[str, str]],
     Raises:
         ConfigError: a group's value is missing or of the wrong type.
     """
+    from hydra import initialize_config_module
+
+    with command_line_dirs(args), initialize_config_module(config_module=CONFIG_MODULE):
+        return variants_in_app(split_args(normalize_budget_args(args)), variants, full)
+
+
+def variants_in_app(overrides: Sequence[str], variants: Sequence[Mapping[str, str]],
+                    full: Any = None) -> list[Any]:
+    """:func:`compose_variants` where Hydra is already initialised: in a running app (a sweep's
+    forced configs), with its config search path, ``overrides`` as the app's own (no
+    ``--config-dir``: the app's search path has it)."""
     from dataclasses import replace
 
-    from hydra import compose, initialize_config_module
+    from hydra import compose
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
     from omegaconf.errors import MissingMandatoryValue
@@ -111,7 +123,7 @@ def compose_variants(args: Sequence[str], variants: Sequence[Mapping[str, str]],
     groups = {group for variant in variants for group in variant}
     options = sorted({(g, o) for variant in variants for g, o in variant.items()})
     package = {pair: f"_option{i}" for i, pair in enumerate(options)}
-    base = split_args(normalize_budget_args(args))
+    base = list(overrides)
 
     def key(override: str) -> str:
         return override.split("=", 1)[0].lstrip("+~")
@@ -119,13 +131,12 @@ def compose_variants(args: Sequence[str], variants: Sequence[Mapping[str, str]],
     dotted = [o for o in base if "." in key(o) and key(o).split(".", 1)[0] in groups]
     parsed = OverridesParser.create().parse_overrides(dotted)
     shared_args = [o for o in base if o not in dotted and key(o) not in groups]
-    with command_line_dirs(args), initialize_config_module(config_module=CONFIG_MODULE):
-        if full is None:
-            full = typed_config(compose(config_name=CONFIG_NAME, overrides=base))
-        shared = compose(config_name=CONFIG_NAME,
-                         overrides=[*shared_args, *(f"~{g}" for g in sorted(groups))])
-        nodes = compose(config_name=None,
-                        overrides=[f"+{g}@{package[(g, o)]}={o}" for g, o in options])
+    if full is None:
+        full = typed_config(compose(config_name=CONFIG_NAME, overrides=base))
+    shared = compose(config_name=CONFIG_NAME,
+                     overrides=[*shared_args, *(f"~{g}" for g in sorted(groups))])
+    nodes = compose(config_name=None,
+                    overrides=[f"+{g}@{package[(g, o)]}={o}" for g, o in options])
     configs = []
     for variant in variants:
         changes = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 
+from budget_hpo.compose import compose_variants
 from budget_hpo.errors import ConfigError
 from budget_hpo.search.forced import anchor_budgets, forced_params, forced_trials
 from tests.helpers import compose
@@ -75,12 +76,8 @@ def test_a_forced_style_missing_from_the_style_choice_is_refused():
              "regularization.lr": FloatDistribution(1e-5, 1e-3, log=True),
              "regularization.weight_decay": FloatDistribution(0.0, 0.01)}
 
-    def config_for(overrides):
-        from budget_hpo.compose import compose_config
-
-        return compose_config(list(overrides))
-
+    configs = compose_variants([], [t.choices() for t in trials])
     with pytest.raises(ConfigError, match=r"hydra\.sweeper\.params\.style=choice\(shallow\): "
                                           r"invalid; allowed: a choice that includes deep "
                                           r"\(forced config G1-1M-deep"):
-        forced_params(config_for, trials, space)
+        forced_params(configs, trials, space)

@@ -3,16 +3,15 @@ anchors rule (``anchors``) that maps the seed's groups onto any budget grid."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, is_dataclass
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution, CategoricalDistribution
 
 from budget_hpo.budget_counts import sort_budgets
 from budget_hpo.errors import ConfigError
-from budget_hpo.schema import ForcedConfig
+from budget_hpo.schema import Config, ForcedConfig
 
 __all__ = ["ANCHORS", "FORCED_KEYS", "ForcedTrial", "anchor_budgets", "forced_params",
            "forced_trials"]
@@ -36,13 +35,14 @@ class ForcedTrial:
         """The seed's group, ``G1``..``G4``."""
         return self.id.split("-", 1)[0]
 
+    def choices(self) -> dict[str, str]:
+        """Its option of each config group: ``{"budget": ..., "style": ..., "regularization": ...}``
+        (a variant of :func:`budget_hpo.compose.compose_variants`)."""
+        return {"budget": self.budget, "style": self.style, "regularization": self.regularization}
+
     def overrides(self) -> list[str]:
         """The Hydra overrides that reproduce this config by hand."""
-        return [
-            f"budget={self.budget}",
-            f"style={self.style}",
-            f"regularization={self.regularization}",
-        ]
+        return [f"{group}={option}" for group, option in self.choices().items()]
 
 
 ANCHORS = ("main", "second_largest", "largest")  # the order a group runs its anchors in
@@ -137,11 +137,12 @@ def _anchored(forced: ForcedConfig, grid: Sequence[str]) -> list[ForcedTrial]:
 
 
 def forced_params(
-    config_for: Callable[[Sequence[str]], DictConfig],
+    configs: Sequence[Config],
     forced: Sequence[ForcedTrial],
     space: dict[str, BaseDistribution],
 ) -> dict[str, dict[str, Any]]:
-    """Each forced config's values for every search-space parameter, read from its composed config.
+    """Each forced config's values for every search-space parameter, read from its composed
+    config (``configs[i]`` is ``forced[i]``'s).
 
     Raises:
         ConfigError: the space lacks a key that the forced configs set (the plugin would silently
@@ -153,8 +154,7 @@ def forced_params(
             "hydra.sweeper.params", sorted(space), f"a search space that includes {missing}"
         )
     params: dict[str, dict[str, Any]] = {}
-    for trial in forced:
-        cfg = config_for(trial.overrides())
+    for trial, cfg in zip(forced, configs, strict=True):
         params[trial.id] = {name: _param_value(cfg, name) for name in space}
         for name, value in params[trial.id].items():
             dist = space[name]
@@ -166,9 +166,12 @@ def forced_params(
     return params
 
 
-def _param_value(cfg: DictConfig, name: str) -> Any:
-    """A group parameter (``budget``) is its option's name; a value parameter is the value."""
-    value = OmegaConf.select(cfg, name)
-    if isinstance(value, DictConfig):
-        return str(value.name)
+def _param_value(cfg: Config, name: str) -> Any:
+    """A group parameter (``budget``) is its option's name; a value parameter is the value (None
+    where the config has no such key)."""
+    value: Any = cfg
+    for part in name.split("."):
+        value = getattr(value, part, None)
+    if is_dataclass(value):  # a group: BudgetConfig, StyleConfig...
+        return str(getattr(value, "name", value))
     return value

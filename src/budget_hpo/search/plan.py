@@ -74,8 +74,7 @@ def plan_rows(args: Sequence[str], raw: DictConfig | None = None) -> list[PlanRo
     if not trials:
         return []
     n_series = data_n_series(cfg)
-    variants = [{"budget": t.budget, "style": t.style, "regularization": t.regularization}
-                for t in trials]
+    variants = [t.choices() for t in trials]
     try:
         configs = compose_variants(base, variants, full=cfg)
     except Exception as err:  # name the first forced config that does not compose

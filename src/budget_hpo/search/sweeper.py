@@ -37,6 +37,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.distributions import BaseDistribution
 
 from budget_hpo.budget_counts import budget_grid
+from budget_hpo.compose import variants_in_app
 from budget_hpo.dataset_names import dataset_name
 from budget_hpo.errors import ConfigError
 from budget_hpo.natural_sort import natural_key
@@ -139,18 +140,12 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
         space = search_params(self.params, self.grid)
         return [f"{k}={v}" for k, v in space.items()]
 
-    def _config_for(self, overrides: Sequence[str]) -> DictConfig:
-        """The job config that ``overrides`` on top of this sweep's fixed arguments would get."""
-        assert self.hydra_context is not None and self.config is not None
-        keys = {o.split("=", 1)[0] for o in overrides}
-        base = [
-            o.input_line
-            for o in OverridesParser.create().parse_overrides(self.arguments)
-            if not o.is_sweep_override() and o.key_or_group not in keys and o.input_line
-        ]
-        return self.hydra_context.config_loader.load_sweep_config(
-            self.config, [*base, *overrides]
-        )
+    def _forced_configs(self) -> list[Config]:
+        """Each forced config's job config: this sweep's fixed arguments with its group choices
+        (:func:`budget_hpo.compose.variants_in_app`: three compositions, not one each)."""
+        fixed = [o.input_line for o in OverridesParser.create().parse_overrides(self.arguments)
+                 if not o.is_sweep_override() and o.input_line]
+        return variants_in_app(fixed, [t.choices() for t in self.forced])
 
     def sweep(self, arguments: list[str]) -> None:
         assert self.config is not None
@@ -214,7 +209,7 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
     def _open_study(self, space: dict[str, BaseDistribution]) -> optuna.Study:
         """Open (or create) the study, refuse a changed space, fail a dead worker's trials,
         enqueue the forced configs."""
-        params = forced_params(self._config_for, self.forced, space)
+        params = forced_params(self._forced_configs(), self.forced, space)
         url, name = str(self.storage), str(self.study_name)
         search = self.settings.search
         first = first_trial_params(search.first_trial, space)
