@@ -187,7 +187,10 @@ def job_span(job: Path) -> tuple[float, float]:
 def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
                       "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2", small=SMALL)
-    proc = run_app(args, cwd=tmp_path)  # the real iTransformer, in the launcher's processes
+    # the second batch's trials take under a second (the workers are warm): trial 2 waits until
+    # trial 3's job has started, which it never would if the launcher ran them one at a time
+    hold = {HOLD_TRIAL_ENV: f"2@{tmp_path / 'sweep' / '3' / '.hydra' / 'config.yaml'}"}
+    proc = run_app(args, cwd=tmp_path, env=hold)  # the real iTransformer, in joblib's processes
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
     assert len(trials) == 4 and all(t.state == TrialState.COMPLETE for t in trials)
