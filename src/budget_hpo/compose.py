@@ -107,7 +107,9 @@ def variants_in_app(overrides: Sequence[str], variants: Sequence[Mapping[str, st
                     full: Any = None) -> list[Any]:
     """:func:`compose_variants` where Hydra is already initialised: in a running app (a sweep's
     forced configs), with its config search path, ``overrides`` as the app's own (no
-    ``--config-dir``: the app's search path has it)."""
+    ``--config-dir``: the app's search path has it). No variants: nothing is composed."""
+    if not variants:
+        return []
     from dataclasses import replace
 
     from hydra import compose

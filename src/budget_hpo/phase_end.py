@@ -16,7 +16,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from budget_hpo.errors import ConfigError
-from budget_hpo.schema import typed_config
+from budget_hpo.schema import ArtifactsConfig, typed_config
 from budget_hpo.search.results import RESULTS_FILE
 
 __all__ = ["Phase2Callback"]
@@ -54,7 +54,8 @@ class Phase2Callback(Callback):
                      "last trial); budget-hpo-phase2 and budget-hpo-report write them on demand")
             return
         study = open_study(storage, name)
-        settings = typed_config(config).search.phase2
+        search = typed_config(config).search
+        settings = search.phase2
         try:
             outcomes = write_phase2_files(study, storage, settings, experiment_of(config))
         except ConfigError as err:
@@ -65,7 +66,7 @@ class Phase2Callback(Callback):
             from budget_hpo.phase2.launch import run_phase2_files
 
             run_phase2_files(outcomes, sweep_dir, settings.run_overrides, settings.run_jobs)
-        _store_checkpoints(config, study)
+        _store_checkpoints(search.artifacts, study)
         folder = sweep_dir / "report"
         try:
             report = write_report(storage, folder, with_phase2(storage, name))
@@ -80,11 +81,10 @@ class Phase2Callback(Callback):
             log.info("headline: %s", line)
 
 
-def _store_checkpoints(config: DictConfig, study: Any) -> None:
+def _store_checkpoints(settings: ArtifactsConfig, study: Any) -> None:
     """Keep the best trials' checkpoints (``search.artifacts``); a problem is only logged."""
     from budget_hpo.search.artifacts import store_checkpoints
 
-    settings = typed_config(config).search.artifacts
     if settings.checkpoints_top_k <= 0:
         return
     try:

@@ -45,3 +45,43 @@ def test_the_nearest_search_folder_is_the_group(tmp_path):
 def test_a_file_not_under_search_is_refused(file):
     with pytest.raises(ValueError, match="not under a search/"):
         phase2_command(file, Path("/tmp/sweep"))
+
+
+class _Process:
+    """A stand-in for a phase-2 ``budget-hpo -m`` process that logs when it starts and is waited
+    on (the scheduling is what is tested here; the real runs are in tests/test_demo.py and the
+    wheel test)."""
+
+    def __init__(self, argv, events, codes):
+        self.name = next(a for a in argv if a.startswith("search=")).rsplit("/", 1)[-1]
+        self.events, self.code = events, codes.get(self.name, 0)
+        events.append(("start", self.name))
+
+    def wait(self):
+        self.events.append(("wait", self.name))
+        return self.code
+
+
+@pytest.mark.parametrize(("jobs", "order"), [
+    (1, ["start a", "wait a", "start b", "wait b", "start c", "wait c"]),  # one after the other
+    (2, ["start a", "start b", "wait a", "start c", "wait b", "wait c"]),  # two at a time
+    (3, ["start a", "start b", "start c", "wait a", "wait b", "wait c"]),  # all at once
+])
+def test_run_jobs_files_run_at_once_and_a_failure_leaves_the_others_running(
+        tmp_path, monkeypatch, caplog, jobs, order):
+    from budget_hpo.phase2 import launch
+    from budget_hpo.phase2.writer import WriteOutcome
+
+    events: list[tuple[str, str]] = []
+    monkeypatch.setattr(launch.subprocess, "Popen",
+                        lambda argv: _Process(argv, events, {"phase2_b": 3}))
+    folder = tmp_path / "conf" / "search" / "study"
+    outcomes = [WriteOutcome(folder / "phase2_a.yaml", "written"),
+                WriteOutcome(folder / "phase2_b.yaml.new", "beside"),  # runs the edited file
+                WriteOutcome(folder / "phase2_c.yaml", "unchanged")]
+    runs = launch.run_phase2_files(outcomes, tmp_path / "sweep", ["seed=1"], jobs=jobs)
+    assert [f"{e} {n.removeprefix('phase2_')}" for e, n in events] == order
+    assert [(r.file.name, r.sweep_dir.name, r.returncode) for r in runs] == [
+        ("phase2_a.yaml", "phase2_a", 0), ("phase2_b.yaml", "phase2_b", 3),
+        ("phase2_c.yaml", "phase2_c", 0)]
+    assert "phase 2 of phase2_b.yaml ended with exit code 3" in caplog.text
