@@ -44,6 +44,21 @@ def test_direction_auc_perfect_inverse_and_random():
     assert abs(noise - 0.5) < 0.02
 
 
+def test_direction_auc_is_scikit_learns_roc_auc_with_ties_and_rejects_nan():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    for n, levels in ((50, None), (400, 7), (3000, 40)):  # continuous, and many ties
+        realised = rng.standard_normal((n, 3))
+        score = realised + rng.standard_normal((n, 3))
+        if levels is not None:
+            score = np.round(score * levels / 4) / levels  # few distinct values: ties
+        expected = roc_auc_score((realised > 0.1).reshape(-1), score.reshape(-1))
+        assert direction_auc(realised, score, 0.1) == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="not finite"):
+        direction_auc(np.array([1.0, -1.0]), np.array([np.nan, 0.2]), 0.0)
+
+
 def test_direction_auc_names_a_threshold_that_leaves_one_class():
     with pytest.raises(ConfigError, match=r"objective\.threshold=5.0: .*two classes"):
         direction_auc(np.array([1.0, 2.0]), np.array([0.1, 0.2]), 5.0)
