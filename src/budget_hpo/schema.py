@@ -285,8 +285,9 @@ def typed_config(cfg: DictConfig | Config) -> Config:
     keys = [str(k) for k in cfg if k != "hydra"]
     try:
         if _composed_on_the_schema(cfg, keys):  # every node typed already: convert, 10x faster
-            return Config(**{k: OmegaConf.to_object(cfg[k]) if OmegaConf.is_config(cfg[k])
-                             else cfg[k] for k in keys})
+            parts: dict[str, Any] = {k: OmegaConf.to_object(cfg[k])
+                                     if OmegaConf.is_config(cfg[k]) else cfg[k] for k in keys}
+            return Config(**parts)
         node = OmegaConf.merge(OmegaConf.structured(Config), OmegaConf.masked_copy(cfg, keys))
         typed = OmegaConf.to_object(node)
     except MissingMandatoryValue as err:
