@@ -282,6 +282,18 @@ def test_a_trials_record_is_written_in_one_commit_where_the_kind_can(url):
         assert isinstance(storage_kind(url), Journal)
     assert trial.user_attrs == attrs  # the trial object's own view, as set_user_attr keeps it
     assert open_study(url, study.study_name).trials[0].user_attrs == attrs  # and the storage's
+    # again, with keys it has (updated in place) and more than one statement's rows of new ones
+    more = {"budget": "20M", "metric_3": None, "curve": [0.5, 0.25], "shape": {"d": 64}} | {
+        f"extra_{i}": i for i in range(300)}
+    inserts: list[str] = []
+    commits.clear()
+    if isinstance(backend, storage_kinds.BatchedRDBStorage):
+        sqlalchemy.event.listen(backend.engine, "before_cursor_execute",
+                                lambda *a: inserts.append(a[2]) if "INSERT" in a[2] else None)
+    set_user_attrs(trial, more)
+    if isinstance(backend, storage_kinds.BatchedRDBStorage):  # rows in statements of 250
+        assert len(inserts) == 2 and len(commits) == 1, inserts
+    assert open_study(url, study.study_name).trials[0].user_attrs == attrs | more
     study.tell(trial, 1.0)
     with pytest.raises(optuna.exceptions.UpdateFinishedTrialError):
         set_user_attrs(trial, {"late": 1})

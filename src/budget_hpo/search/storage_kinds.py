@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -64,17 +65,52 @@ __all__ = [
 class BatchedRDBStorage(optuna.storages.RDBStorage):
     """Optuna's RDB storage, which also writes many user attributes of one trial in one
     transaction: a trial's record is about 80 attributes, and one commit each (SQLite syncs the
-    file at every commit, a few ms) cost a quarter of a second per trial."""
+    file at every commit, a few ms) cost a quarter of a second per trial. On SQLite and
+    PostgreSQL the attributes go in one multi-row upsert after one check of the trial's state
+    (Optuna's own path reads the trial again for every attribute)."""
+
+    ROWS_PER_STATEMENT: ClassVar[int] = 250  # 3 parameters a row: under SQLite's old limit of 999
 
     def set_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
-        """``set_trial_user_attr`` for each item, committed once (all or none)."""
+        """``set_trial_user_attr`` for each item, committed once (all or none).
+
+        Raises:
+            UpdateFinishedTrialError: the trial has finished (nothing is written).
+        """
         from optuna.storages._rdb import models
         from optuna.storages._rdb.storage import _create_scoped_session
 
+        model = models.TrialUserAttributeModel
+        insert = _upsert_of(self.engine.name)
         with _create_scoped_session(self.scoped_session, True) as session:
-            for key, value in attrs.items():
-                self._set_trial_attr_without_commit(
-                    session, models.TrialUserAttributeModel, trial_id, key, value)
+            if insert is None:  # another engine: Optuna's own statement, one per attribute
+                for key, value in attrs.items():
+                    self._set_trial_attr_without_commit(session, model, trial_id, key, value)
+                return
+            trial = models.TrialModel.find_or_raise_by_id(trial_id, session)
+            self.check_trial_is_updatable(trial_id, trial.state)
+            rows = [{"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
+                    for key, value in attrs.items()]
+            for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
+                statement = insert(model).values(rows[start:start + self.ROWS_PER_STATEMENT])
+                session.execute(statement.on_conflict_do_update(
+                    index_elements=[model.trial_id, model.key],
+                    set_={"value_json": statement.excluded.value_json}))
+
+
+def _upsert_of(engine: str) -> Any:
+    """The dialect's ``insert`` with ``ON CONFLICT DO UPDATE`` for ``engine``, or None."""
+    import sqlite3
+
+    if engine == "sqlite" and sqlite3.sqlite_version_info >= (3, 24, 0):
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    if engine == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    return None
 
 
 @dataclass(frozen=True)
