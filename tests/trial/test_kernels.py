@@ -149,8 +149,9 @@ def test_a_trial_with_the_fast_kernels_scores_within_seed_noise_of_the_stock_one
     from budget_hpo.trial.run import run_trial
     from tests.helpers import SMALL
 
-    aucs = {fast: [run_trial(compose_cfg([*SMALL, "trainer.max_steps=60", f"seed={seed}",
-                                          f"trainer.fast_kernels={fast}"])).val_auc
+    # a 40k model: the same kernels (attention, dropout, encoder layer, AdamW) at 2.3x less time
+    aucs = {fast: [run_trial(compose_cfg([*SMALL, "budget=40k", "trainer.max_steps=60",
+                                          f"seed={seed}", f"trainer.fast_kernels={fast}"])).val_auc
                    for seed in range(4)] for fast in (True, False)}
     noise = math.sqrt((statistics.variance(aucs[True]) + statistics.variance(aucs[False])) / 4)
     gap = abs(statistics.mean(aucs[True]) - statistics.mean(aucs[False]))
