@@ -53,6 +53,15 @@ def test_the_demo_runs_the_whole_strategy_and_recovers_the_planted_answer(tmp_pa
     forced = [t.user_attrs.get("forced_id") for t in study.trials if t.user_attrs.get("forced")]
     assert len(forced) == 16 and forced[0] == "G1-10k-shallow"
     assert 16 + 8 < len(study.trials) < 40 and "early_stop" in study.user_attrs
+    spans = {}  # phase 1's trials two at a time (joblib): a batch's two jobs overlap in time
+    for job in (tmp_path / "demo").iterdir():
+        if job.name.isdigit() and (job / "result.json").is_file():
+            spans[int(job.name)] = ((job / ".hydra" / "config.yaml").stat().st_mtime,
+                                    (job / "result.json").stat().st_mtime)
+    pairs = [(spans[n], spans[n + 1]) for n in range(0, len(study.trials) - 1, 2)
+             if n in spans and n + 1 in spans]
+    overlapping = [a[0] < b[1] and b[0] < a[1] for a, b in pairs]
+    assert len(pairs) >= 12 and sum(overlapping) >= len(pairs) // 2, (spans, overlapping)
     folder = tmp_path / "multirun" / "demo_conf" / "search" / STUDY
     files = sorted(folder.glob("phase2_*.yaml"))
     assert len(files) == 2
@@ -91,8 +100,11 @@ def test_phase1_on_the_linear_panel_reaches_the_opposite_verdict(tmp_path):
     """Phase 1 at small scale on ``data=synthetic`` (random configs over the same budgets and
     rates, then replicates): size shows no evidence, or the best transformer loses to ridge."""
     name = "budget-hpo-demo-synthetic"
+    # one trial at a time in this process (torch already loaded) and on one thread: the same 10
+    # trials as the demo's two at a time, since all are TPE's seeded random start-up trials
     proc = run_app(["-m", "search=demo", "data=synthetic", "search.forced=false",
                     "hydra.sweeper.n_trials=10", "search.phase2.run=false",
+                    "hydra/launcher=basic", "hydra.sweeper.n_jobs=1", "trainer.num_threads=1",
                     f"hydra.sweep.dir={tmp_path}/linear"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (laws,) = snapshot_laws(load_snapshot(f"sqlite:///{tmp_path}/multirun/demo.db", [name]))

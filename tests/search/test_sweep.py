@@ -2,8 +2,8 @@
 
 The sweeps run in this process through the app's own ``main`` (:func:`tests.helpers.run_app`),
 except where a process must die (SIGKILL) or a launcher's worker is killed: those are real
-subprocesses. The machinery's tests use the tiny fixture model; the forced configs and TPE, and
-two trials at a time under joblib, train the real iTransformer.
+subprocesses. The machinery's tests use the tiny fixture model; the forced configs and TPE train
+the real iTransformer (and the demo trains it two at a time under joblib: tests/test_demo.py).
 """
 
 from __future__ import annotations
@@ -185,12 +185,15 @@ def job_span(job: Path) -> tuple[float, float]:
 
 
 def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
+    """The tiny model (the real iTransformer in joblib's processes: tests/test_demo.py)."""
     args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
-                      "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2", small=SMALL)
-    # the second batch's trials take under a second (the workers are warm): trial 2 waits until
-    # trial 3's job has started, which it never would if the launcher ran them one at a time
-    hold = {HOLD_TRIAL_ENV: f"2@{tmp_path / 'sweep' / '3' / '.hydra' / 'config.yaml'}"}
-    proc = run_app(args, cwd=tmp_path, env=hold)  # the real iTransformer, in joblib's processes
+                      "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2")
+    # a tiny trial takes well under a second: the first of each batch waits until its batch
+    # mate's job has started, which it never would if the launcher ran them one at a time
+    job = tmp_path / "sweep"
+    hold = {HOLD_TRIAL_ENV: f"0@{job / '1' / '.hydra' / 'config.yaml'},"
+                            f"2@{job / '3' / '.hydra' / 'config.yaml'}"}
+    proc = run_app(args, cwd=tmp_path, env=hold)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
     assert len(trials) == 4 and all(t.state == TrialState.COMPLETE for t in trials)

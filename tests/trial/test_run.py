@@ -133,8 +133,8 @@ def test_diverged_run_raises_instead_of_returning_a_number(compose_cfg):
 def test_longer_training_beats_chance_on_the_synthetic_data(compose_cfg):
     result = run_trial(
         compose_cfg(
-            ["trainer.max_steps=150", "regularization=lr_high", "trainer.eval_step=2",
-             "data.generator.length=1200"]
+            ["budget=40k", "trainer.max_steps=150", "regularization=lr_high",  # 40k: 3x faster
+             "trainer.eval_step=2", "data.generator.length=1200"]  # than 750k, as far above chance
         )
     )
     assert result.val_auc > 0.55 and result.test_auc > 0.55

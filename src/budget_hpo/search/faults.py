@@ -7,7 +7,7 @@ Points: ``after_ask``, ``after_launch``, ``after_tell``, ``after_fail_stale`` an
 ``n`` after waiting that many seconds, before it trains: a launcher's worker dying under it;
 ``<n>@<file>`` kills it once ``file`` exists (a test creates it when its kill window opens).
 ``BUDGET_HPO_HOLD_TRIAL=<n>@<file>`` makes trial ``n``'s job wait, alive and beating, until
-``file`` exists. Unset, all do nothing.
+``file`` exists (several holds: ``<n>@<file>,<m>@<file>``). Unset, all do nothing.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ def kill_job(trial: int | None) -> None:
     process if ``$BUDGET_HPO_KILL_TRIAL`` does."""
     if trial is None:
         return
-    number, _, marker = os.environ.get(HOLD_TRIAL_ENV, "").partition("@")
-    if number == str(trial) and marker:
-        _wait_for(Path(marker))
+    for hold in os.environ.get(HOLD_TRIAL_ENV, "").split(","):
+        number, _, marker = hold.partition("@")
+        if number == str(trial) and marker:
+            _wait_for(Path(marker))
     spec = os.environ.get(KILL_TRIAL_ENV, "")
     number, sep, when = spec.partition("@") if "@" in spec else spec.partition(":")
     if number != str(trial):
