@@ -41,6 +41,9 @@ SMALL = [
     "trainer.eval_step=6",
     SHARED_BASELINES,
 ]
+# No report when the phase ends (``search.report=false``): for the tests of the machinery that read
+# the study, not the report (the report at a phase's end has its own tests).
+NO_REPORT = "search.report=false"
 # SMALL with the default forced configs (the anchors rule)
 ANCHORED = [o for o in SMALL if o != "forced=seed18"]
 # The search machinery's tests: SMALL with the tiny fixture model (budget_hpo.trial.tiny), whose

@@ -29,7 +29,8 @@ class Phase2Callback(Callback):
 
     The files go to ``<config dir>/search/phase2_<budget>.yaml`` (the config dir: see
     :func:`budget_hpo.phase2.writer.phase2_folder`); the report to ``<sweep dir>/report/``. Only
-    after a phase that ended normally (the sweeper wrote its results file): Hydra calls this hook
+    after a phase that ended normally (the sweeper wrote its results file; ``search.report=false``:
+    no report, the command that writes it is logged instead): Hydra calls this hook
     also after a refused, aborted or interrupted sweep. Problems are logged; they never turn a
     finished sweep into a failure.
     """
@@ -39,7 +40,7 @@ class Phase2Callback(Callback):
         from budget_hpo.phase2.writer import write_phase2_files
         from budget_hpo.report import with_phase2, write_report
         from budget_hpo.search.faults import kill_point
-        from budget_hpo.search.storage import dashboard_command, open_study
+        from budget_hpo.search.storage import dashboard_command, display_url, open_study
         from budget_hpo.search.study import phase_end_written
 
         sweeper = config.hydra.sweeper
@@ -67,6 +68,12 @@ class Phase2Callback(Callback):
 
             run_phase2_files(outcomes, sweep_dir, settings.run_overrides, settings.run_jobs)
         _store_checkpoints(search.artifacts, study)
+        if not search.report:
+            phase_end_written(study)
+            log.info("no report (search.report=false); write it with: budget-hpo-report "
+                     "--storage %s --study %s --out %s", display_url(storage), name,
+                     sweep_dir / "report")
+            return
         folder = sweep_dir / "report"
         try:
             report = write_report(storage, folder, with_phase2(storage, name))

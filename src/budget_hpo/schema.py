@@ -243,6 +243,7 @@ class SearchConfig:
     grace_period: int = MISSING
     max_retries: int = MISSING
     phase2: Phase2Config = field(default_factory=Phase2Config)
+    report: bool = MISSING  # write the report when a phase ends
     replicates: ReplicatesConfig = field(default_factory=ReplicatesConfig)
     artifacts: ArtifactsConfig = field(default_factory=ArtifactsConfig)
     trial: int | None = MISSING

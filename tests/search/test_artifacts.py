@@ -11,6 +11,7 @@ from budget_hpo.schema import ArtifactsConfig
 from budget_hpo.search.artifacts import checkpoint_of, stored
 from budget_hpo.trial.checkpoint import CHECKPOINT, load_model
 from budget_hpo.trial.pruning import validation_forecast
+from tests.helpers import NO_REPORT
 from tests.search.test_faults import run as run_sweep
 from tests.search.test_faults import study as load_phase
 
@@ -22,7 +23,7 @@ def test_the_best_checkpoint_is_stored_and_rebuilds_the_model(tmp_path):
     assert run_sweep(tmp_path, extra=["model=itransformer",  # the tiny fixture has no weights
                                       "search.artifacts.checkpoints_top_k=1",
                                       f"search.artifacts.dir={settings.dir}",
-                                      "search.replicates.seeds=1"]) == 0
+                                      "search.replicates.seeds=1", NO_REPORT]) == 0
     study = load_phase(tmp_path)
     assert list(stored(study)) == [study.best_trial.number]  # the best one, once
     assert len(list((tmp_path / "artifacts").rglob("*"))) >= 1

@@ -23,7 +23,7 @@ from budget_hpo.records import PhaseEndRecord, TrialRecord
 from budget_hpo.search.heartbeat import config_of
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import TINY, compose, run_app, wait_for
+from tests.helpers import NO_REPORT, TINY, compose, run_app, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -106,9 +106,10 @@ def test_killed_in_the_loop_then_rerun_completes_the_study(tmp_path, point):
 @pytest.mark.parametrize("point", ["after_ask", "after_tell"])
 def test_a_journal_study_killed_in_the_loop_completes_on_a_rerun(tmp_path, point):
     """The journal file: liveness is the project's own heartbeat, kept in the trials."""
-    assert run(tmp_path, kill_at=point, kind="journal") == -signal.SIGKILL
+    assert run(tmp_path, kill_at=point, kind="journal", extra=[NO_REPORT]) == -signal.SIGKILL
     wait_until_stale(tmp_path, kind="journal")
-    assert run(tmp_path, kind="journal") == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    assert run(tmp_path, kind="journal", extra=[NO_REPORT]) == 0, (
+        tmp_path / "log.txt").read_text()[-3000:]
     assert_complete(tmp_path, kind="journal")
 
 
@@ -119,7 +120,7 @@ def test_killed_between_failing_a_stale_trial_and_enqueueing_its_retry(tmp_path)
     s = study(tmp_path)
     assert stale_numbers(s) == {0}
     assert not [t for t in s.trials if TrialRecord.from_attrs(t.user_attrs).retry_of == 0]
-    assert run(tmp_path) == 0, (tmp_path / "log.txt").read_text()[-3000:]
+    assert run(tmp_path, extra=[NO_REPORT]) == 0, (tmp_path / "log.txt").read_text()[-3000:]
     assert_complete(tmp_path)  # the retry was enqueued by the rerun
 
 

@@ -9,8 +9,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from budget_hpo.records import PhaseEndRecord
 from budget_hpo.search.plan import plan_rows
-from tests.helpers import ANCHORED, run_app
+from tests.helpers import ANCHORED, NO_REPORT, run_app
 
 TINY_ANCHORED = [*ANCHORED, "model=tiny"]  # the default forced configs: the anchors rule
 
@@ -60,9 +61,16 @@ def test_a_phase1_on_numeric_budgets_runs_its_generated_forced_configs_then_tpe(
     proc = run_app(["-m", "search=phase1", "search.budgets=[1M,5e6]", "hydra.sweeper.n_trials=19",
                     f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/sweep",
                     f"search.phase2.config_dir={tmp_path}/generated",
-                    "search.early_stop.enabled=false", *TINY_ANCHORED], cwd=tmp_path)
+                    "search.early_stop.enabled=false", *TINY_ANCHORED, NO_REPORT], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    trials = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage).trials
+    study = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage)
+    trials = study.trials
+    # search.report=false: the phase ends (phase-2 files below, the end recorded) without a report
+    assert not (tmp_path / "sweep" / "report").exists()
+    assert f"budget-hpo-report --storage {storage} --study budget-hpo-phase1-synthetic" in (
+        proc.stdout + proc.stderr)
+    end = PhaseEndRecord.from_study_attrs(study.user_attrs)
+    assert end is not None and end.done
     assert len(trials) == 19 and all(t.state == TrialState.COMPLETE for t in trials)
     forced = [t.user_attrs.get("forced_id") for t in trials if t.user_attrs.get("forced")]
     assert forced == [  # the anchors rule on [1M, 5M]: main 1M, the cross-budget checks at 5M
@@ -90,7 +98,8 @@ def test_a_phase1_sweep_runs_a_users_budget_and_style_from_config_dir(tmp_path):
     proc = run_app(["-m", "--config-dir", str(conf), *OWN, "hydra.sweeper.n_trials=4",
                     "search.early_stop.enabled=false", f"hydra.sweeper.storage={storage}",
                     f"hydra.sweep.dir={tmp_path}/sweep",
-                    f"search.phase2.config_dir={tmp_path}/generated", *TINY_ANCHORED], cwd=tmp_path)
+                    f"search.phase2.config_dir={tmp_path}/generated", *TINY_ANCHORED, NO_REPORT],
+                   cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage).trials
     ran = {t.user_attrs["forced_id"]: t.user_attrs for t in trials

@@ -14,6 +14,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.records import NoiseRecord, TrialRecord
 from budget_hpo.search.study import counted_trials, stale_numbers
+from tests.helpers import NO_REPORT
 from tests.search.test_faults import run as run_sweep
 from tests.search.test_faults import wait_until_stale
 
@@ -28,8 +29,8 @@ def studies(tmp: Path) -> tuple[optuna.Study, optuna.Study]:
 
 
 def test_replicates_run_once_survive_a_kill_and_stay_out_of_the_phase(tmp_path):
-    replicates = ["search.replicates.seeds=1", "search.replicates.top_k=2"]
-    assert run_sweep(tmp_path, extra=["search.replicates.seeds=0"]) == 0  # the phase alone
+    replicates = ["search.replicates.seeds=1", "search.replicates.top_k=2", NO_REPORT]
+    assert run_sweep(tmp_path, extra=["search.replicates.seeds=0", NO_REPORT]) == 0  # phase alone
     assert run_sweep(tmp_path, kill_at="after_ask", extra=replicates) == -signal.SIGKILL
     wait_until_stale(tmp_path, study_name="budget-hpo-phase1-synthetic-replicates")
     assert run_sweep(tmp_path, extra=replicates) == 0, (tmp_path / "log.txt").read_text()[-3000:]

@@ -21,7 +21,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.search.faults import HOLD_TRIAL_ENV, KILL_TRIAL_ENV
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import SMALL, TINY, run_app, run_cli, wait_for
+from tests.helpers import NO_REPORT, SMALL, TINY, run_app, run_cli, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -78,7 +78,7 @@ def test_forced_configs_run_first_in_order_then_tpe(tmp_path):
 
 
 def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):
-    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=12",
+    args = sweep_args(tmp_path, NO_REPORT, "search.budgets=[750k]", "hydra.sweeper.n_trials=12",
                       "search.early_stop.patience=3", "search.early_stop.top_k=2",
                       "search.early_stop.threshold=1.0")
     proc = run_app(args, cwd=tmp_path)
@@ -100,7 +100,7 @@ def test_loose_threshold_stops_the_study_early_and_records_why(tmp_path):
 
 
 def test_sigkill_mid_sweep_then_rerun_resumes_without_loss_or_duplicates(tmp_path):
-    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=5",
+    args = sweep_args(tmp_path, NO_REPORT, "search.budgets=[750k]", "hydra.sweeper.n_trials=5",
                       "search.early_stop.patience=100", "search.heartbeat_interval=1",
                       "search.grace_period=3")
     exe = Path(sys.executable).with_name("budget-hpo")
@@ -153,7 +153,7 @@ def _failing_forced_config(tmp: Path) -> Path:
 def test_a_failing_trial_is_recorded_with_its_reason_and_the_sweep_goes_on(tmp_path):
     conf = _failing_forced_config(tmp_path)
     args = ["--config-dir", str(conf),
-            *sweep_args(tmp_path, "forced=with_failure", "search.budgets=[750k]",
+            *sweep_args(tmp_path, NO_REPORT, "forced=with_failure", "search.budgets=[750k]",
                         "hydra.sweeper.n_trials=4", "trainer.max_steps=5")]
     proc = run_app(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -167,7 +167,7 @@ def test_a_failing_trial_is_recorded_with_its_reason_and_the_sweep_goes_on(tmp_p
 
 
 def test_sweep_aborts_when_the_failure_share_passes_the_limit(tmp_path):
-    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=6",
+    args = sweep_args(tmp_path, NO_REPORT, "search.budgets=[750k]", "hydra.sweeper.n_trials=6",
                       "model.n_heads=5", "search.min_trials_before_abort=2",
                       "search.max_failure_share=0.5")
     proc = run_app(args, cwd=tmp_path)
@@ -186,7 +186,7 @@ def job_span(job: Path) -> tuple[float, float]:
 
 def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
     """The tiny model (the real iTransformer in joblib's processes: tests/test_demo.py)."""
-    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
+    args = sweep_args(tmp_path, NO_REPORT, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
                       "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2")
     # a tiny trial takes well under a second: the first of each batch waits until its batch
     # mate's job has started, which it never would if the launcher ran them one at a time
@@ -205,7 +205,7 @@ def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
 
 
 def test_a_joblib_worker_killed_mid_batch_is_a_fail_trial_and_its_batch_mate_completes(tmp_path):
-    args = sweep_args(tmp_path, "search.budgets=[750k]", "hydra.sweeper.n_trials=3",
+    args = sweep_args(tmp_path, NO_REPORT, "search.budgets=[750k]", "hydra.sweeper.n_trials=3",
                       "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2",
                       "search.early_stop.enabled=false")
     mate = tmp_path / "sweep" / "0" / "result.json"  # trial 1's worker dies once trial 0 is done

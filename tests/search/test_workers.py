@@ -24,7 +24,7 @@ from optuna.trial import TrialState
 from budget_hpo.search.faults import HOLD_TRIAL_ENV
 from budget_hpo.search.storage import open_study
 from budget_hpo.search.study import counted_trials, stale_numbers
-from tests.helpers import TINY, require_postgres, wait_for
+from tests.helpers import NO_REPORT, TINY, require_postgres, wait_for
 
 pytestmark = pytest.mark.slow
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -46,7 +46,7 @@ def worker(tmp: Path, storage: str, study: str, index: int, *extra: str,
     args = ["-m", "search=phase1",  # the storage comes from $BUDGET_HPO_STORAGE (env below)
             f"hydra.sweeper.study_name={study}", f"hydra.sweep.dir={tmp}/worker{index}",
             f"search.phase2.config_dir={tmp}/generated", "search.heartbeat_interval=1",
-            "search.grace_period=3", "trainer.num_threads=1", *TINY, *extra]
+            "search.grace_period=3", "trainer.num_threads=1", *TINY, NO_REPORT, *extra]
     env = {**os.environ, "PYTHONWARNINGS": "ignore",
            "BUDGET_HPO_STORAGE": storage,  # a URL's password stays out of files
            **({HOLD_TRIAL_ENV: hold} if hold else {})}
@@ -58,6 +58,8 @@ def worker(tmp: Path, storage: str, study: str, index: int, *extra: str,
 def running_trial(storage: str, study: str, tmp: Path, index: int) -> int | None:
     """The number of a RUNNING trial whose job folder worker ``index`` has made (inside the job:
     out of the study lock), else None."""
+    if not job_numbers(tmp, index):  # no job folder yet: no need to read the study (40 ms)
+        return None
     for trial in open_study(storage, study).trials:
         job = tmp / f"worker{index}" / str(trial.number)
         if trial.state == TrialState.RUNNING and job.is_dir():

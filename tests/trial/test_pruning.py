@@ -19,7 +19,7 @@ from budget_hpo.trial.evaluation import make_splits
 from budget_hpo.trial.models import build_model
 from budget_hpo.trial.pruning import validation_forecast
 from budget_hpo.trial.validation import check_config
-from tests.helpers import SMALL, run_app
+from tests.helpers import NO_REPORT, SMALL, run_app
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -75,7 +75,7 @@ def test_a_pruned_job_is_recorded_pruned_and_the_sweep_goes_on(tmp_path):
             f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/sweep",
             f"search.phase2.config_dir={tmp_path}/gen", *SMALL, "trainer.max_steps=12",
             "search.pruner=threshold", "search.prune_threshold=1.01", "search.prune_every=4",
-            "logger=csv"]
+            "logger=csv", NO_REPORT]
     proc = run_app(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     study = optuna.load_study(study_name="budget-hpo-phase1-synthetic", storage=storage)
