@@ -18,16 +18,24 @@ bounds. A resample whose search does not converge keeps its grid point, flagged 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
-from scipy.optimize.elementwise import find_minimum
 
 __all__ = ["ALPHA_BOUNDS", "CurveFits", "LogLinear", "PowerLaw", "fit_lines", "fit_power_laws"]
 
 ALPHA_BOUNDS = (1e-3, 3.0)
 _GRID = np.geomspace(*ALPHA_BOUNDS, 97)  # steps of 9%
 _TOLERANCE = {"xrtol": 1e-6}  # α to a millionth: far below its noise, half the iterations
+
+
+def find_minimum(*args: Any, **kwargs: Any) -> Any:
+    """``scipy.optimize.elementwise.find_minimum``, imported on the first call: the learning-rate
+    law (phase 2's files) fits lines only, and importing scipy.optimize costs a process half a
+    second."""
+    from scipy.optimize.elementwise import find_minimum as scipy_find_minimum
+
+    return scipy_find_minimum(*args, **kwargs)
 
 
 @dataclass(frozen=True)

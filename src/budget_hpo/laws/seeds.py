@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from scipy.stats import t as student_t
+from scipy.special import stdtrit  # Student's t quantile: 0.3 s to import, scipy.stats 1 s
 
 from budget_hpo.intervals import Interval
 
@@ -104,5 +104,5 @@ def mean_interval(budget: BudgetSeeds, noise: SeedNoise | None = None) -> Interv
         return Interval(budget.mean, float("nan"), float("nan"))
     seed_var = noise.sd**2 / len(budget.values) if noise.df else 0.0
     df = noise.df * (sd**2 / seed_var) ** 2 if seed_var > 0 else math.inf
-    q = float(student_t.ppf(0.975, df))
+    q = float(stdtrit(df, 0.975))  # scipy.stats.t.ppf(0.975, df)
     return Interval(budget.mean, budget.mean - q * sd, budget.mean + q * sd)
