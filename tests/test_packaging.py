@@ -158,7 +158,8 @@ def test_wheel_installs_and_runs_from_an_unrelated_directory(tmp_path):
 
     demo = run(str(venv / "bin" / "budget-hpo"), "-m", "search=demo",  # its anchored configs
                *(o for o in TINY if o != "forced=seed18"), "hydra.sweeper.n_trials=2",
-               "hydra.sweep.dir=demo")
+               "hydra/launcher=basic", "hydra.sweeper.n_jobs=1",  # where files go, not joblib
+               "search.phase2.n_trials=1", "hydra.sweep.dir=demo")
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert (work / "demo" / "report" / "summary.md").is_file()
     generated = list((work / "multirun" / "demo_conf" / "search").rglob("phase2_*.yaml"))
