@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.phase2.lr_transfer import lr_transfer, trial_points
 from budget_hpo.trial.synthetic import synthetic_panel
-from tests.helpers import compose, run_app
+from tests.helpers import NO_REPORT, compose, run_app
 
 pytestmark = pytest.mark.slow
 
@@ -131,7 +131,8 @@ def test_two_datasets_then_the_cross_dataset_report(tmp_path):
                 "search.budgets=[750k]", "hydra.sweeper.n_trials=2", "search.replicates.seeds=0",
                 "forced=seed18",  # the seed's two 750k configs: n_trials runs them both
                 f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path}/{name}",
-                f"search.phase2.config_dir={tmp_path}/generated"]
+                f"search.phase2.config_dir={tmp_path}/generated",
+                NO_REPORT]  # no report per phase: the cross-dataset one below is read
         proc = run_app(args, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr[-3000:]
     names = sorted(p.name for p in (tmp_path / "generated" / "search").iterdir())
