@@ -188,11 +188,11 @@ def test_joblib_launcher_runs_two_trials_at_a_time(tmp_path):
     """The tiny model (the real iTransformer in joblib's processes: tests/test_demo.py)."""
     args = sweep_args(tmp_path, NO_REPORT, "search.budgets=[750k]", "hydra.sweeper.n_trials=4",
                       "hydra/launcher=joblib", "hydra.sweeper.n_jobs=2")
-    # a tiny trial takes well under a second: the first of each batch waits until its batch
-    # mate's job has started, which it never would if the launcher ran them one at a time
-    job = tmp_path / "sweep"
-    hold = {HOLD_TRIAL_ENV: f"0@{job / '1' / '.hydra' / 'config.yaml'},"
-                            f"2@{job / '3' / '.hydra' / 'config.yaml'}"}
+    # a tiny trial takes well under a second, and one worker may start long before the other:
+    # each job of a batch waits until its mate's job has started (Hydra has written its
+    # config), which it never would if the launcher ran them one at a time
+    started = {n: tmp_path / "sweep" / str(n) / ".hydra" / "config.yaml" for n in range(4)}
+    hold = {HOLD_TRIAL_ENV: ",".join(f"{n}@{started[n ^ 1]}" for n in range(4))}
     proc = run_app(args, cwd=tmp_path, env=hold)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trials = load(tmp_path).trials
