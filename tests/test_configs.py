@@ -86,6 +86,18 @@ def test_every_budget_style_regularization_combination_composes():
         assert cfg.trainer.max_steps <= 5
 
 
+def test_a_config_composed_on_the_schema_types_as_the_merge_types_a_plain_copy():
+    """typed_config's fast path (a composed config: its nodes converted one by one) gives what
+    the merge of the schema into a plain copy gives, hydra node and interpolations included."""
+    from omegaconf import OmegaConf
+
+    composed = compose_config(["search=demo", "budget=40k", "data=synthetic"],
+                              return_hydra_config=True)
+    plain = OmegaConf.create(OmegaConf.to_container(composed))  # untyped, unresolved
+    assert OmegaConf.get_type(composed) is not OmegaConf.get_type(plain)  # the two paths
+    assert typed_config(composed) == typed_config(plain)
+
+
 def test_single_keys_stay_overridable(compose_cfg):
     cfg = compose_cfg(["regularization=lr_low", "regularization.dropout=0.2", "trainer.max_steps=7"])
     assert (cfg.regularization.dropout, cfg.regularization.lr, cfg.trainer.max_steps) == (0.2, 1e-5, 7)

@@ -11,8 +11,6 @@ instance: attributes carry their real types, so no ``int(cfg.x.y)`` casts are ne
 
 from __future__ import annotations
 
-import functools
-import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,7 +283,9 @@ def typed_config(cfg: DictConfig | Config) -> Config:
         return cfg
     keys = [str(k) for k in cfg if k != "hydra"]
     try:
-        if _composed_on_the_schema(cfg, keys):  # every node typed already: convert, 10x faster
+        if OmegaConf.get_type(cfg) is Config:  # composed on base_config (every config of conf/
+            # is): its group nodes carry the schema's types already; converting them one by one
+            # is 10x faster than merging the schema again, which a plain config still takes
             parts: dict[str, Any] = {k: OmegaConf.to_object(cfg[k])
                                      if OmegaConf.is_config(cfg[k]) else cfg[k] for k in keys}
             return Config(**parts)
@@ -296,20 +296,3 @@ def typed_config(cfg: DictConfig | Config) -> Config:
         raise ConfigError(key, "???", f"a value for {key} (it has no default)") from None
     assert isinstance(typed, Config)
     return typed
-
-
-def _composed_on_the_schema(cfg: DictConfig, keys: list[str]) -> bool:
-    """Whether ``cfg`` was composed on ``base_config`` (as every config of ``conf/`` is): its
-    root and each group node already carry the schema's types, so merging the schema again would
-    change nothing. A plain config (a test's, a script's) takes the merge."""
-    hints = _config_types()
-    if OmegaConf.get_type(cfg) is not Config or set(keys) != set(hints):
-        return False
-    return all(not OmegaConf.is_config(cfg[k]) or OmegaConf.get_type(cfg[k]) is hints[k]
-               for k in keys)
-
-
-@functools.cache
-def _config_types() -> dict[str, Any]:
-    """:class:`Config`'s field name -> its type (the annotations resolved)."""
-    return typing.get_type_hints(Config)
