@@ -95,6 +95,29 @@ def test_report_has_rows_columns_summary_and_images(tmp_path):
     assert report.folder == tmp_path / "out" and running.number == 6
 
 
+def test_queued_forced_configs_are_counted_and_fixed_parameters_get_no_importance(tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.db"
+    study = optuna.create_study(study_name="budget-hpo-phase1", storage=storage, direction="maximize")
+    fill(study, [("750k", "shallow", 1e-4, 0.60), ("750k", "deep", 1e-4, 0.62),
+                 ("2M", "shallow", 1e-4, 0.66), ("2M", "deep", 1e-4, 0.64)])
+    for budget in ("750k", "2M"):  # forced configs still queued: WAITING, not yet given a budget
+        study.enqueue_trial({"budget": budget, "style": "deep", "regularization.lr": 1e-3})
+    text = summary(storage)
+    table = [line for line in text.splitlines() if line.startswith(("| 750k |", "| 2M |", "| nan"))]
+    assert "Trials: COMPLETE 4, WAITING 2" in text
+    assert len(table) == 4 and "nan" not in text  # one row per budget x style that ran
+    importances = text.split("## Parameter importances")[1]
+    assert "| budget |" in importances and "| style |" in importances
+    assert "| regularization.lr |" not in importances  # one value in every complete trial
+    assert "Held fixed in every complete trial (no importance): regularization.lr." in importances
+
+    fixed = optuna.create_study(study_name="budget-hpo-fixed", storage=storage,
+                                direction="maximize")
+    fill(fixed, [("2M", "deep", 1e-4, v) for v in (0.6, 0.61, 0.62)])
+    assert ("**budget-hpo-fixed**: n/a (no parameter took more than one value in the 3 complete "
+            "trials)") in summary(storage, ["budget-hpo-fixed"])
+
+
 @pytest.mark.slow
 def test_report_command_names_its_folder_and_the_dashboard(tmp_path):
     storage = f"sqlite:///{tmp_path}/s.db"

@@ -56,21 +56,27 @@ def _fmt(x: Any, spec: str = ".4f") -> str:
     return format(x, spec)
 
 
-def _importances(study: StudySnapshot) -> list[tuple[str, float]] | str:
+def _importances(study: StudySnapshot) -> tuple[list[tuple[str, float]], list[str]] | str:
     """Optuna's fANOVA importances of the study's COMPLETE trials, computed on an in-memory
-    copy of them (the storage is not read)."""
+    copy of them (the storage is not read), over the parameters that took more than one value
+    there; the others, held fixed, have no importance and are returned by name."""
     import optuna
 
     complete = study.complete
     if len(complete) < 3:
         return f"n/a ({len(complete)} complete trials; need 3)"
+    names = sorted({name for t in complete for name in t.params})
+    varied = [n for n in names if len({repr(t.params.get(n)) for t in complete}) > 1]
+    fixed = [n for n in names if n not in varied]
+    if not varied:
+        return f"n/a (no parameter took more than one value in the {len(complete)} complete trials)"
     copy = optuna.create_study(direction="maximize" if study.maximize else "minimize")
     try:
         copy.add_trials([optuna.trial.create_trial(
             params=dict(t.params), distributions=dict(t.distributions), value=t.value)
             for t in complete])
-        return list(optuna.importance.get_param_importances(copy).items())
-    except Exception as err:  # e.g. a parameter that never varied
+        return list(optuna.importance.get_param_importances(copy, params=varied).items()), fixed
+    except Exception as err:  # e.g. a parameter missing from some trials
         return f"n/a ({str(err).splitlines()[0]})"
 
 
@@ -100,9 +106,9 @@ def _phase1_section(study: StudySnapshot, frame: pd.DataFrame) -> list[str]:
         lines += [f"Early-stop threshold=auto: {noise.factor:g} × the seed SD {noise.sd:.4f} of "
                   f"trial {noise.of} (the first forced config) over {len(noise.values)} further "
                   f"seeds = {noise.threshold:.4f}.", ""]
-    best = best_per_group(sub.assign(budget=col(sub, "params_budget"),
-                                     style=col(sub, "params_style")),
-                          ["budget", "style"], study.maximize)
+    sized = sub.assign(budget=col(sub, "params_budget"), style=col(sub, "params_style"))
+    # a trial not yet asked (a queued forced config) has no budget; the states line counts it
+    best = best_per_group(sized[sized["budget"].notna()], ["budget", "style"], study.maximize)
     lines += ["| budget | style | best objective | val AUC [95% CI] | test AUC of that trial "
               "[95% CI] | trial | d_model × layers × heads | exact params | trials | failed |",
               "|---|---|---|---|---|---|---|---|---|---|"]
@@ -251,8 +257,12 @@ def _importance_section(studies: Sequence[StudySnapshot]) -> list[str]:
         imp = _importances(study)
         lines.append(f"**{study.name}**: " + (imp if isinstance(imp, str) else ""))
         if not isinstance(imp, str):
+            pairs, fixed = imp
             lines += ["", "| parameter | importance |", "|---|---|"]
-            lines += [f"| {k} | {v:.3f} |" for k, v in imp]
+            lines += [f"| {k} | {v:.3f} |" for k, v in pairs]
+            if fixed:
+                lines += ["", "Held fixed in every complete trial (no importance): "
+                          + ", ".join(fixed) + "."]
         lines.append("")
     return lines
 
