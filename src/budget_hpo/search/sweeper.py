@@ -142,10 +142,12 @@ class BudgetSweeperImpl(OptunaSweeperImpl):
 
     def _forced_configs(self) -> list[Config]:
         """Each forced config's job config: this sweep's fixed arguments with its group choices
-        (:func:`budget_hpo.compose.variants_in_app`: three compositions, not one each)."""
+        (:func:`budget_hpo.compose.variants_in_app`: two compositions, not one each). The base
+        is the sweep's own typed config: Hydra composed it from the fixed arguments alone (a
+        multirun's master config leaves the sweep overrides to the jobs)."""
         fixed = [o.input_line for o in OverridesParser.create().parse_overrides(self.arguments)
                  if not o.is_sweep_override() and o.input_line]
-        return variants_in_app(fixed, [t.choices() for t in self.forced])
+        return variants_in_app(fixed, [t.choices() for t in self.forced], full=self.settings)
 
     def sweep(self, arguments: list[str]) -> None:
         assert self.config is not None
