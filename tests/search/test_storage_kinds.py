@@ -19,6 +19,7 @@ from optuna.trial import TrialState
 
 from budget_hpo.errors import ConfigError
 from budget_hpo.schema import SearchConfig
+from budget_hpo.search import storage as storage_module
 from budget_hpo.search import storage_kinds
 from budget_hpo.search.storage import (
     config_reference,
@@ -154,7 +155,7 @@ SEARCH = SearchConfig(heartbeat_interval=5, grace_period=60)
 
 
 @pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
-def test_liveness_is_the_kinds_own_and_finds_a_trial_that_never_beat(url):
+def test_liveness_is_the_kinds_own_and_finds_a_trial_that_never_beat(url, monkeypatch):
     expected = JournalLiveness if isinstance(storage_kind(url), Journal) else RDBLiveness
     study = open_study(url, f"live-{uuid.uuid4().hex[:8]}", search=SEARCH, direction="maximize")
     liveness = storage_kind(url).liveness(study)
@@ -164,8 +165,14 @@ def test_liveness_is_the_kinds_own_and_finds_a_trial_that_never_beat(url):
     liveness.record(trial._trial_id)
     assert liveness.unbeaten([trial._trial_id]) == []
     assert liveness.stale(study._study_id) == []  # it beat just now
-    reader = open_study(url, study.study_name)  # opened without heartbeat settings
-    assert storage_kind(url).liveness(reader) is None
+    reader = open_study(url, study.study_name)  # a reader shares this process's storage
+    def opened(s: optuna.Study):  # the storage under Optuna's per-study cache of an RDB one
+        return getattr(s._storage, "_backend", s._storage)
+
+    assert opened(reader) is opened(study)  # (opening one checks the schema: done once)
+    monkeypatch.setattr(storage_module, "_storages", {})  # a reader in a process of its own
+    alone = open_study(url, study.study_name)  # opened without heartbeat settings
+    assert storage_kind(url).liveness(alone) is None
 
 
 @pytest.mark.parametrize("url", ["sqlite:///{tmp}/typo.db", "journal:///{tmp}/typo.journal"])

@@ -57,14 +57,18 @@ def open_storage(url: str, search: SearchConfig | None = None, *, create: bool =
     A trial whose heartbeat is older than ``search.grace_period`` seconds belongs to a dead
     worker: :func:`budget_hpo.search.heartbeat.fail_stale` fails it and re-enqueues its config
     (up to ``search.max_retries`` times). One storage per process and
-    settings: opening an RDB storage checks its schema. With ``create=False`` (a reader) a
-    missing SQLite or journal file is a :class:`ConfigError` instead of a new empty database.
+    settings: opening an RDB storage checks its schema. A reader (no ``search``) shares the
+    storage this process already opened for ``url``, heartbeats or not: it never runs a trial.
+    With ``create=False`` (a reader) a missing SQLite or journal file is a :class:`ConfigError`
+    instead of a new empty database.
     """
     kind = storage_kind(url)
     beat = (search.heartbeat_interval, search.grace_period) if search is not None else (None, None)
     key = (url, *beat)
     if not create:
         kind.check_exists()
+    if search is None:
+        key = next((k for k in _storages if k[0] == url), key)
     if key not in _storages:
         _storages[key] = kind.open(*beat)
     return _storages[key]
