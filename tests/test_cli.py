@@ -12,12 +12,14 @@ import re
 import pytest
 import yaml
 
-from tests.helpers import SMALL, run_app, run_cli
+from tests.helpers import TINY, run_app, run_cli
 
 
 @pytest.mark.slow
 def test_budget_hpo_runs_a_trial_and_writes_result_json(tmp_path):
-    proc = run_cli("budget-hpo", [*SMALL, f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
+    """The console script as a real process, on the tiny model (the wheel's test runs the real
+    iTransformer through it)."""
+    proc = run_cli("budget-hpo", [*TINY, f"hydra.run.dir={tmp_path}/run"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads((tmp_path / "run" / "result.json").read_text())
     summary = [line for line in proc.stdout.splitlines() if "val_auc=" in line]
@@ -35,7 +37,7 @@ def test_task_returns_the_objective_to_a_sweeper(tmp_path):
     sweep = tmp_path / "sweep"
     proc = run_app(
         ["-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=1", "hydra.sweeper.direction=maximize",
-         f"hydra.sweep.dir={sweep}", *SMALL],
+         f"hydra.sweep.dir={sweep}", *TINY],
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
