@@ -231,6 +231,7 @@ SWEEP_ROWS: list[tuple[str, list[str], str]] = [
      "search.artifacts.checkpoints_top_k=-1"),
     ("no phase-2 run at a time", ["search.phase2.run_jobs=0"], "search.phase2.run_jobs=0"),
     ("changed budgets on resume", ["search.budgets=[750k,2M]"], "search.budgets"),
+    ("report not a bool", ["search.report=maybe"], "search.report=maybe"),
 ]
 
 

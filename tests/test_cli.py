@@ -59,6 +59,10 @@ BAD = [
     (["model.n_heads=7"], "model.n_heads", "7", "divisor of d_model=192"),
     (["model.batch_size=0"], "model.batch_size", "0", ">= 1"),
     (["data=csv", "data.path=missing.csv"], "data.path", "missing.csv", "not found"),
+    # a value the schema's type cannot take: one line before Hydra, not Hydra's several
+    (["search.report=maybe"], "search.report", "maybe", "true or false"),
+    (["trainer.max_steps=lots"], "trainer.max_steps", "lots", "an integer"),
+    (["regularization.lr=fast"], "regularization.lr", "fast", "a number"),
 ]
 
 

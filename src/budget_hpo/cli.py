@@ -30,7 +30,8 @@ from budget_hpo.passwords import check_args
 from budget_hpo.resolvers import register_resolvers
 from budget_hpo.schema import register_configs
 
-__all__ = ["check_group_overrides", "main", "phase2_main", "plan_main"]
+__all__ = ["check_command_line", "check_group_overrides", "check_value_overrides", "main",
+           "phase2_main", "plan_main"]
 
 log = logging.getLogger("budget_hpo")
 register_configs()
@@ -67,6 +68,51 @@ def check_group_overrides(args: Sequence[str]) -> None:
                 raise ConfigError(group, value, f"{COUNT_HINT}, or a budget option: "
                                   f"{' | '.join(allowed)}")
             raise ConfigError(group, value, " | ".join(allowed))
+
+
+# what a typed key takes, by the words of OmegaConf's conversion error
+_TYPE_WORDS = (("valid bool", "true or false"), ("Integer", "an integer"), ("Float", "a number"))
+
+
+def check_value_overrides(args: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` for a ``key=value`` override whose value the schema's type for
+    ``key`` cannot take (``search.report=maybe``, ``trainer.max_steps=lots``), which Hydra would
+    report in several lines. Sweeps, additions, deletions, ``hydra.*`` and keys the schema does
+    not type are left to Hydra."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+    from omegaconf.errors import ValidationError
+
+    from budget_hpo.schema import Config
+
+    candidates = [a for a in args if "=" in a and not a.startswith("-")]
+    try:
+        overrides = OverridesParser.create().parse_overrides(candidates)
+    except Exception:  # Hydra reports unparsable overrides itself
+        return
+    keyed = [o for o in overrides if "." in o.key_or_group and o.package is None
+             and not o.key_or_group.startswith("hydra.") and not o.is_sweep_override()
+             and not (o.is_add() or o.is_force_add() or o.is_delete())]
+    if not keyed:
+        return
+    schema = OmegaConf.structured(Config)
+    for override in keyed:
+        try:
+            OmegaConf.update(schema, override.key_or_group, override.value(), merge=True)
+        except ValidationError as err:
+            text = str(err).splitlines()[0]
+            allowed = next((words for mark, words in _TYPE_WORDS if mark in text), text)
+            raise ConfigError(override.key_or_group, override.get_value_element_as_str(),
+                              allowed) from None
+        except Exception:  # an untyped or unknown key: Hydra's to judge
+            continue
+
+
+def check_command_line(args: Sequence[str]) -> None:
+    """Every check made before Hydra starts: passwords, group options, typed values."""
+    check_args(args)
+    check_group_overrides(args)
+    check_value_overrides(args)
 
 
 @hydra.main(config_path=CONFIG_PATH, config_name=CONFIG_NAME)
@@ -108,8 +154,7 @@ def main() -> None:
         "ignore", message=r"(?s)hydra\.utils\.instantiate\(\) resolved _target_='budget_hpo\."
     )
     try:
-        check_args(sys.argv[1:])
-        check_group_overrides(sys.argv[1:])
+        check_command_line(sys.argv[1:])
         sys.argv[1:] = normalize_budget_args(sys.argv[1:])
     except ConfigError as err:
         _fail(str(err))
@@ -122,8 +167,7 @@ def plan_main() -> None:
 
     args = sys.argv[1:]
     try:
-        check_args(args)
-        check_group_overrides(args)
+        check_command_line(args)
         table = run_plan(normalize_budget_args(args))
     except ConfigError as err:
         _fail(str(err))
@@ -140,8 +184,7 @@ def phase2_main() -> None:
     if not any(a.startswith("search=") for a in args):
         args = ["search=phase1", *args]
     try:
-        check_args(args)
-        check_group_overrides(args)
+        check_command_line(args)
         from budget_hpo.phase2.writer import regenerate
 
         outcomes = regenerate(normalize_budget_args(args))
