@@ -186,6 +186,15 @@ def test_plan_names_a_forced_config_that_fails_to_build(tmp_path):
     assert "G1-750k-shallow" in proc.stderr and "n_heads" in proc.stderr
 
 
+@pytest.mark.parametrize("command", ["budget-hpo-plan", "budget-hpo-phase2"])
+def test_the_plan_and_phase2_commands_refuse_a_wrongly_typed_value_in_one_line(tmp_path, command):
+    proc = run_app(["trainer.max_steps=lots"], cwd=tmp_path, command=command)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("budget-hpo: error: trainer.max_steps=lots: invalid; "
+                                   "allowed: an integer")
+    assert list(tmp_path.iterdir()) == []  # nothing read or written
+
+
 def test_run_plan_text_mentions_every_id():
     text = run_plan(["forced.style=deep"])
     assert "G2-dropout-0.7-2M" in text and text.count("style=deep regularization=dropout") == 4

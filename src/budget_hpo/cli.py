@@ -16,6 +16,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -38,16 +39,22 @@ register_configs()
 register_resolvers()
 
 
-def check_group_overrides(args: Sequence[str]) -> None:
-    """Raise :class:`ConfigError` for ``group=option`` overrides naming an option that no config
-    directory holds (the package's, the user's, or one named by ``--config-dir``)."""
+def _overrides(args: Sequence[str]) -> list[Any]:
+    """The command line's ``key=value`` overrides as Hydra parses them; none when Hydra cannot
+    parse them (it reports that itself)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     candidates = [a for a in args if "=" in a and not a.startswith("-")]
     try:
-        overrides = OverridesParser.create().parse_overrides(candidates)
-    except Exception:  # Hydra reports unparsable overrides itself
-        return
+        return list(OverridesParser.create().parse_overrides(candidates))
+    except Exception:
+        return []
+
+
+def check_group_overrides(args: Sequence[str]) -> None:
+    """Raise :class:`ConfigError` for ``group=option`` overrides naming an option that no config
+    directory holds (the package's, the user's, or one named by ``--config-dir``)."""
+    overrides = _overrides(args)
     dirs = search_dirs(args)
     for override in overrides:
         group = override.key_or_group
@@ -79,18 +86,12 @@ def check_value_overrides(args: Sequence[str]) -> None:
     ``key`` cannot take (``search.report=maybe``, ``trainer.max_steps=lots``), which Hydra would
     report in several lines. Sweeps, additions, deletions, ``hydra.*`` and keys the schema does
     not type are left to Hydra."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
     from omegaconf.errors import ValidationError
 
     from budget_hpo.schema import Config
 
-    candidates = [a for a in args if "=" in a and not a.startswith("-")]
-    try:
-        overrides = OverridesParser.create().parse_overrides(candidates)
-    except Exception:  # Hydra reports unparsable overrides itself
-        return
-    keyed = [o for o in overrides if "." in o.key_or_group and o.package is None
+    keyed = [o for o in _overrides(args) if "." in o.key_or_group and o.package is None
              and not o.key_or_group.startswith("hydra.") and not o.is_sweep_override()
              and not (o.is_add() or o.is_force_add() or o.is_delete())]
     if not keyed:
